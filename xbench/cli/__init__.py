@@ -69,6 +69,8 @@ def _register() -> None:
     from xbench.cli.data_cmd import data; cli.add_command(data)  # noqa: E702
     from xbench.cli.leaderboard_cmd import leaderboard; cli.add_command(leaderboard)  # noqa: E702
     cli.add_command(eval_cmd)
+    from xbench.cli.train_cmd import train_cmd; cli.add_command(train_cmd)  # noqa: E702
+    from xbench.cli.run_cmd import run_cmd; cli.add_command(run_cmd)  # noqa: E702
 
 
 _register()

@@ -43,6 +43,8 @@ def _batch_size(value: str):
 @click.option("--overwrite", is_flag=True, help="Recompute cells that are already complete.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Local data root (default $XBENCH_DATA_DIR, else the hub).")
 @click.option("--adapter", default="hf", show_default=True, help="Model adapter (see `xbench plugins --kind model_adapters`).")
+@click.option("--head-task", help="Evaluate the checkpoint's head as is although it was trained on this other task "
+              "(same head shape; flagged). Without it, a head trained on another task is replaced by training.")
 @click.option("--retrieval-layer", type=int, help="Hidden layer for retrieval tasks, overriding the spec's rule (recorded).")
 @click.option("--checkpoint-every", type=float, default=120.0, show_default=True,
               help="Seconds between fine-tuning checkpoints (an interrupted run resumes from the last one).")
@@ -50,7 +52,7 @@ def _batch_size(value: str):
               show_default=True, help="Format of the printed table.")
 @click.pass_context
 def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
-             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, retrieval_layer, checkpoint_every, fmt):
+             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, head_task, retrieval_layer, checkpoint_every, fmt):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b
@@ -74,7 +76,7 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
                         train_limit=train_limit, epochs=epochs, seeds=parse_seeds(seeds), output=output,
                         finetune=finetune, overwrite=overwrite, data_dir=data_dir,
                         save_every_seconds=checkpoint_every, retrieval_layer=retrieval_layer,
-                        adapter=adapter)
+                        adapter=adapter, head_task=head_task)
     runner = Runner(config, registry_for(ctx))
     results = runner.run()
     from xbench.distributed import is_main_process

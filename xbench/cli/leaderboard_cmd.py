@@ -14,8 +14,10 @@ from xbench.cli.output import format_option
               help="One table section per recorded run instead of each model's latest cells.")
 @click.option("--store", "store_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Results store to read  [default: $XBENCH_HOME/results.sqlite].")
+@click.option("--experiment", metavar="NAME", help="The paper-style table of an experiment (`xbench run`): rows = "
+              "intermediate configurations, columns = targets, mean ± sd over seeds and the gain over `none`.")
 @format_option
-def leaderboard(group_name, model, all_runs, store_file, fmt):
+def leaderboard(group_name, model, all_runs, store_file, experiment, fmt):
     """Show the leaderboard of recorded runs: per model, the latest result of each task and language.
 
     Values are shown ×100 (one decimal; mean±sd over seeds); `--format json` keeps fractions. A
@@ -28,9 +30,16 @@ def leaderboard(group_name, model, all_runs, store_file, fmt):
       xbench leaderboard --group xtreme --format md
       xbench leaderboard --model minilm-l6 --format csv
       xbench leaderboard --all-runs --format json
+      xbench leaderboard --experiment phang2020-mini
     """
     from xbench.results.store import ResultsStore
     from xbench.results.table import render_table
+
+    if experiment:
+        from xbench.results.experiment_table import experiment_table
+
+        click.echo(experiment_table(experiment, fmt, store_file))
+        return
 
     store = ResultsStore(store_file)
     sections = store.leaderboard(group_name, model, all_runs)

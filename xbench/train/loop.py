@@ -38,10 +38,11 @@ class TrainResult:
     chosen_epoch: int | None = None
     resumed_from: dict | None = None
     seconds: float = 0.0
+    record: dict = field(default_factory=dict)  # what the checkpoint depends on (task, data, recipe, selection)
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "candidates": self.candidates, "chosen_epoch": self.chosen_epoch,
-                "resumed_from": self.resumed_from, "seconds": round(self.seconds, 2)}
+                "resumed_from": self.resumed_from, "seconds": round(self.seconds, 2), "record": self.record}
 
 
 def load_done(work_dir: Path) -> TrainResult | None:
@@ -49,17 +50,18 @@ def load_done(work_dir: Path) -> TrainResult | None:
     if not f.is_file():
         return None
     d = json.loads(f.read_text(encoding="utf-8"))
-    return TrainResult(Path(d["path"]), d["candidates"], d["chosen_epoch"], d.get("resumed_from"), d["seconds"])
+    return TrainResult(Path(d["path"]), d["candidates"], d["chosen_epoch"], d.get("resumed_from"), d["seconds"],
+                       d.get("record") or {})
 
 
-def _rng_state() -> dict:
+def rng_state() -> dict:
     import torch
 
     return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
 
 
-def _set_rng_state(state: dict) -> None:
+def set_rng_state(state: dict) -> None:
     import torch
 
     random.setstate(state["python"])
@@ -69,7 +71,7 @@ def _set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _save_state(work_dir: Path, state: dict) -> None:
+def save_state(work_dir: Path, state: dict) -> None:
     import torch
 
     tmp = work_dir / f".{STATE}.tmp"
@@ -80,8 +82,9 @@ def _save_state(work_dir: Path, state: dict) -> None:
 def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: int, device, precision: str,
              work_dir: Path, save_model: Callable[[object, Path], None],
              select_fn: Callable[[object], float] | None = None, save_every_seconds: float = 120.0,
-             progress: bool = True, desc: str = "train") -> TrainResult:
-    """Train ``model`` on ``features``; resumable; returns the chosen checkpoint."""
+             progress: bool = True, desc: str = "train", record: dict | None = None) -> TrainResult:
+    """Train ``model`` on ``features``; resumable; returns the chosen checkpoint. ``record`` (what the
+    checkpoint depends on) is kept in ``done.json``."""
     import torch
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
@@ -117,13 +120,13 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        _set_rng_state(state["rng"])
+        set_rng_state(state["rng"])
         epoch, micro_done, step, candidates = state["epoch"], state["micro_done"], state["step"], state["candidates"]
         resumed = {"epoch": epoch, "micro_batch": micro_done, "step": step}
 
     def checkpoint():
-        _save_state(work_dir, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                               "scheduler": scheduler.state_dict(), "rng": _rng_state(), "epoch": epoch,
+        save_state(work_dir, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                               "scheduler": scheduler.state_dict(), "rng": rng_state(), "epoch": epoch,
                                "micro_done": micro_done, "step": step, "candidates": candidates})
 
     last_save = time.time()
@@ -164,7 +167,7 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
     bar.close()
     best = max((c for c in candidates if c["score"] is not None), key=lambda c: c["score"], default=None)
     result = TrainResult(work_dir / "best", candidates, best["epoch"] if best else (candidates[-1]["epoch"] if candidates else None),
-                         resumed, time.time() - start_time)
+                         resumed, time.time() - start_time, dict(record or {}))
     write_atomic(work_dir / DONE, json.dumps(result.to_dict(), indent=2))
     state_file.unlink(missing_ok=True)  # the optimizer state is large; the chosen weights are in best/
     return result

@@ -1,0 +1,102 @@
+"""Expanding an experiment into a plan of jobs.
+
+Per (model, intermediate configuration, seed): one phase-2 training job (none for the baseline),
+keyed by content, so it is trained once and reused by every target. Per (model, configuration,
+target, seed): one evaluation job that depends on it; it runs the target's phase-3 stages from the
+phase-2 encoder with a fresh head of the target's task (retrieval targets evaluate the encoder
+directly) and evaluates every language. Jobs carry only JSON arguments, so any executor can run
+them anywhere the files are visible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xbench.experiment.spec import Experiment, Intermediate, Target
+from xbench.jobs import Job
+
+TRAIN_TARGET = "xbench.experiment.jobs:train_intermediate_job"
+EVAL_TARGET = "xbench.experiment.jobs:evaluate_target_job"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "x"
+
+
+@dataclass
+class RunSettings:
+    """What the command line adds to the experiment file."""
+
+    output: Path
+    data_dir: Path | None = None
+    device: str = "auto"
+    precision: str = "auto"
+    batch_size: object = "auto"
+    progress: bool = False
+    cpus: float = 1
+    gpus: float = 0
+
+
+@dataclass
+class Plan:
+    experiment: Experiment
+    settings: RunSettings
+    jobs: list[Job] = field(default_factory=list)
+    runs: dict = field(default_factory=dict)  # (model, configuration) -> run folder
+
+    def run_dir(self, model: str, config: str) -> Path:
+        return self.settings.output / slug(model) / slug(config)
+
+
+def eval_config_args(exp: Experiment, target: Target, settings: RunSettings) -> dict:
+    """The ``EvalConfig`` fields of one target (experiment-wide values, then the target's own)."""
+    opts = target.options
+    return {"tasks": target.address, "languages": opts.get("languages"), "split": opts.get("split"),
+            "train_stages": opts.get("train_stages"), "limit": opts.get("limit", exp.setting("limit")),
+            "train_limit": opts.get("train_limit", exp.setting("train_limit")),
+            "epochs": opts.get("epochs", exp.setting("epochs")),
+            "data_dir": str(settings.data_dir) if settings.data_dir else None, "device": settings.device,
+            "precision": settings.precision, "batch_size": settings.batch_size, "progress": settings.progress}
+
+
+def intermediate_args(model: str, config: Intermediate, seed: int, settings: RunSettings) -> dict:
+    t = config.training
+    return {"model": model, "tasks": [f"{x.task}:{x.split}:{x.language}" for x in config.tasks],
+            "sampler": t.get("sampler", "proportional"), "max_steps": t.get("max_steps"), "seed": seed,
+            "limit": t.get("limit"), "learning_rate": t.get("learning_rate"), "batch_size": t.get("batch_size"),
+            "grad_accum": t.get("grad_accum"), "data_dir": str(settings.data_dir) if settings.data_dir else None,
+            "device": settings.device, "precision": settings.precision, "progress": settings.progress}
+
+
+def build_plan(exp: Experiment, settings: RunSettings, registry=None) -> Plan:
+    """Every job of the grid; phase-2 jobs are marked done when their checkpoint is complete."""
+    from xbench.train.intermediate import IntermediatePlan, settings_from_args
+
+    plan = Plan(exp, settings)
+    resources = exp.setting("resources") or {}
+    cpus, gpus = resources.get("cpus", settings.cpus), resources.get("gpus", settings.gpus)
+    for model in exp.models:
+        for config in exp.intermediates:
+            plan.runs[(model, config.name)] = plan.run_dir(model, config.name)
+            for seed in exp.seeds:
+                deps, model_path = (), model
+                if not config.is_baseline:
+                    args = intermediate_args(model, config, seed, settings)
+                    phase2 = IntermediatePlan(settings_from_args(args), registry)
+                    args["output"] = str(settings.output / "intermediate" / phase2.key)
+                    phase2.output = Path(args["output"])
+                    job_id = f"phase2:{phase2.key}"
+                    if job_id not in {j.id for j in plan.jobs}:
+                        plan.jobs.append(Job(job_id, TRAIN_TARGET, args, (), cpus, gpus, "train",
+                                             f"phase 2 {model} {config.name} seed {seed}",
+                                             done=phase2.done() is not None))
+                    deps, model_path = (job_id,), args["output"]
+                for target in exp.targets:
+                    args = {"model": model_path, "output": str(plan.run_dir(model, config.name)), "seed": seed,
+                            **eval_config_args(exp, target, settings)}
+                    plan.jobs.append(Job(f"eval:{slug(model)}/{slug(config.name)}/{slug(target.address)}/seed-{seed}",
+                                         EVAL_TARGET, args, deps, cpus, gpus, "eval",
+                                         f"phase 3 + eval {model} {config.name} {target.address} seed {seed}"))
+    return plan

@@ -1,0 +1,113 @@
+"""Running an experiment: plan, execute (any executor), then record one run per (model,
+configuration) — ``results.json`` in its folder and a row in the results store under the
+experiment's name, which ``xbench leaderboard --experiment NAME`` reads back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from xbench.experiment.plan import Plan, build_plan
+from xbench.experiment.spec import Experiment
+from xbench.jobs import Job
+
+
+def describe(plan: Plan, registry=None) -> list[str]:
+    """The plan as lines: each job and whether it is done; counts of trainings and evaluations."""
+    from xbench.evaluation.config import EvalConfig
+    from xbench.evaluation.runner import Runner
+    from pathlib import Path
+
+    lines, cells, cells_done, stages, stages_done = [], 0, 0, set(), set()
+    trains = [j for j in plan.jobs if j.kind == "train"]
+    evals = [j for j in plan.jobs if j.kind == "eval"]
+    users = {j.id: sum(j.id in e.deps for e in evals) for j in trains}
+    for job in trains:
+        lines.append(f"  [{'done' if job.done else 'todo'}] {job.label}: trained once, used by {users[job.id]} "
+                     f"evaluation jobs -> {job.args['output']}")
+    unknown = 0
+    for job in evals:
+        ready = not job.deps or all(next(t for t in trains if t.id == d).done for d in job.deps)
+        if not ready:
+            unknown += 1
+            lines.append(f"  [wait] {job.label}: after its phase-2 checkpoint")
+            continue
+        args = dict(job.args)
+        if args.get("data_dir"):
+            args["data_dir"] = Path(args["data_dir"])
+        runner = Runner(EvalConfig(model=args.pop("model"), tasks=args.pop("tasks"), seeds=[args.pop("seed")],
+                                   output=Path(args.pop("output")), **args), registry)
+        runner.setup()
+        st = runner.status()
+        cells, cells_done = cells + st["cells"], cells_done + st["cells_done"]
+        stages |= st["stages"]
+        stages_done |= st["stages_done"]
+        lines.append(f"  [{'done' if st['cells'] == st['cells_done'] else 'todo'}] {job.label}: "
+                     f"{st['cells_done']}/{st['cells']} cells done, "
+                     f"{len(st['stages_done'])}/{len(st['stages'])} phase-3 stages trained")
+    head = [f"experiment {plan.experiment.name}: {len(plan.experiment.models)} model(s) x "
+            f"{len(plan.experiment.intermediates)} intermediate configuration(s) x {len(plan.experiment.targets)} "
+            f"target(s) x {len(plan.experiment.seeds)} seed(s)",
+            f"phase-2 trainings: {len(trains)} ({sum(j.done for j in trains)} done) — one per (model, "
+            f"configuration, seed), shared by every target",
+            f"evaluation jobs: {len(evals)}" + (f" ({unknown} wait for phase 2, not counted below)" if unknown else ""),
+            f"phase-3 trainings: {len(stages)} ({len(stages_done)} done)",
+            f"evaluation cells: {cells} ({cells_done} done)"]
+    return head + lines
+
+
+def run_experiment(exp: Experiment, settings, executor, registry=None,
+                   log: Callable[[str], None] = print) -> dict:
+    """Run every job not done yet; returns {(model, configuration): RunResults} (recorded)."""
+    from xbench.results.cells import CellResult
+    from xbench.results.environment import collect_environment
+    from xbench.results.run import RunResults
+    from xbench.results.store import record_run
+
+    plan = build_plan(exp, settings, registry)
+    n_train = sum(1 for j in plan.jobs if j.kind == "train")
+    log(f"experiment {exp.name}: {n_train} phase-2 trainings ({sum(j.done for j in plan.jobs if j.kind == 'train')} "
+        f"already done), {sum(j.kind == 'eval' for j in plan.jobs)} evaluation jobs -> {settings.output}")
+    started = time.time()
+
+    def on_result(job: Job, value) -> None:
+        if job.kind == "train":
+            state = "reused" if value.get("reused") else f"trained in {value.get('seconds', 0):.0f} s"
+            log(f"  {job.label}: {state}")
+        else:
+            log(f"  {job.label}: {len(value)} cells")
+
+    values = executor.run(plan.jobs, on_result)
+    by_run: dict[tuple, list] = {key: [] for key in plan.runs}
+    for job in plan.jobs:
+        if job.kind != "eval":
+            continue
+        model, config = _owner(plan, job)
+        by_run[(model, config)] += [CellResult.from_dict(c) for c in values.get(job.id, [])]
+    out, environment = {}, collect_environment()
+    configs = {c.name: c for c in exp.intermediates}
+    for (model, config), cells in by_run.items():
+        inter = configs[config]
+        results = RunResults(
+            config={"model": f"{model} [{exp.name}:{config}]", "base_model": model, "experiment": exp.name,
+                    "experiment_file": str(exp.path), "intermediate": config,
+                    "intermediate_tasks": [t.slug for t in inter.tasks], "intermediate_training": inter.training,
+                    "intermediate_order": [c.name for c in exp.intermediates],
+                    "targets": [t.address for t in exp.targets], "seeds": exp.seeds,
+                    "executor": type(executor).__name__, "seconds": round(time.time() - started, 1)},
+            environment=environment, cells=cells)
+        results.save(plan.runs[(model, config)])
+        record_run(results, plan.runs[(model, config)])
+        out[(model, config)] = results
+    return out
+
+
+def _owner(plan: Plan, job: Job) -> tuple[str, str]:
+    """The (model, configuration) an evaluation job belongs to (its run folder)."""
+    from pathlib import Path
+
+    output = Path(job.args["output"])
+    for key, folder in plan.runs.items():
+        if folder == output:
+            return key
+    raise KeyError(job.id)

@@ -1,0 +1,113 @@
+"""Experiment files: one YAML describing a whole grid (models × intermediate configurations × targets ×
+seeds), read safely, checked against ``xbench/spec/experiment.schema.json`` and the catalog, every
+problem reported as one located line (file:line, field, fix)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xbench.errors import SpecError, UserError
+from xbench.spec import validate
+from xbench.spec.suggest import did_you_mean
+from xbench.spec.yamlio import read_yaml
+
+BASELINE = "none"
+TARGET_KEYS = ("languages", "split", "train_stages", "limit", "train_limit", "epochs")
+TRAINING_KEYS = ("max_steps", "limit", "sampler", "learning_rate", "batch_size", "grad_accum")
+
+
+@dataclass
+class Intermediate:
+    name: str
+    tasks: list = field(default_factory=list)  # IntermediateTask; empty for the baseline
+    training: dict = field(default_factory=dict)  # sampler, max_steps, limit, … (defaults merged in)
+
+    @property
+    def is_baseline(self) -> bool:
+        return not self.tasks
+
+
+@dataclass
+class Target:
+    address: str
+    options: dict = field(default_factory=dict)  # languages, split, train_stages, limit, train_limit, epochs
+
+
+@dataclass
+class Experiment:
+    name: str
+    path: Path
+    models: list[str]
+    intermediates: list[Intermediate]
+    targets: list[Target]
+    seeds: list[int]
+    doc: dict
+
+    def setting(self, key: str, default=None):
+        return self.doc.get(key, default)
+
+
+def load_experiment(path: Path | str, registry=None) -> Experiment:
+    from xbench.registry import get_registry
+    from xbench.spec.catalog import Catalog
+    from xbench.train.intermediate import parse_tasks
+    from xbench.train.samplers import parse_sampler
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such experiment file")
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise SpecError("an experiment file must be a mapping (experiment:, models:, intermediate:, targets:)",
+                        file=str(path), line=1)
+    problems = validate.schema_problems(doc, "experiment")
+    if problems:
+        raise problems[0].to_error([path])
+
+    def fail(keypath: tuple, message: str, fix: str | None = None):
+        raise validate.Problem(keypath, message, fix).to_error([path])
+
+    registry = registry or get_registry()
+    catalog = Catalog(registry)
+    defaults = dict(doc.get("intermediate_training", {}))
+    intermediates = []
+    for name, value in doc["intermediate"].items():
+        if value == BASELINE:
+            intermediates.append(Intermediate(name))
+            continue
+        try:
+            tasks = parse_tasks(value["tasks"])
+        except UserError as err:
+            fail(("intermediate", name, "tasks"), str(err))
+        for i, t in enumerate(tasks):
+            if t.task not in catalog.tasks:
+                fail(("intermediate", name, "tasks", i), f"unknown task '{t.task}'{did_you_mean(t.task, catalog.tasks)}",
+                     "see `xbench tasks list`")
+        training = {**defaults, **{k: v for k, v in value.items() if k != "tasks"}}
+        try:
+            parse_sampler(training.get("sampler", "proportional"), where=f"intermediate.{name}.sampler")
+        except UserError as err:
+            fail(("intermediate", name, "sampler"), str(err))
+        intermediates.append(Intermediate(name, tasks, training))
+    # the baseline first, as the paper's table shows it
+    intermediates.sort(key=lambda c: not c.is_baseline)
+    targets = []
+    for i, entry in enumerate(doc["targets"]):
+        address, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+        try:
+            selections = catalog.select_many(address)
+        except UserError as err:
+            fail(("targets", i), str(err))
+        for sel in selections:
+            for lang in options.get("languages", []):
+                if lang not in sel.languages and lang != sel.task.doc.get("options", {}).get("reference_cell", {}).get("language"):
+                    fail(("targets", i, address, "languages"), f"language '{lang}' is not a language of {sel.address}",
+                         f"its languages: {' '.join(sel.languages)}")
+        targets.append(Target(address, dict(options)))
+    executor = doc.get("executor")
+    if executor is not None and executor not in registry.collect("executors"):
+        fail(("executor",), f"unknown executor '{executor}'{did_you_mean(executor, registry.collect('executors'))}",
+             f"registered executors: {', '.join(sorted(registry.collect('executors')))}")
+    return Experiment(doc["experiment"], path, list(doc["models"]), intermediates, targets,
+                      list(doc.get("seeds", [1])), doc)
