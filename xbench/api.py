@@ -17,14 +17,15 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
              device: str = "auto", precision: str = "auto", limit: int | None = None,
              train_limit: int | None = None, epochs: float | None = None, seeds=(1,), output=None,
              finetune: bool = True, overwrite: bool = False, data_dir=None, progress: bool = True,
-             record: bool = True):
+             record: bool = True, head_task: str | None = None, retrieval_layer: int | None = None,
+             adapter: str = "hf", save_every_seconds: float = 120.0):
     """Fine-tune ``model`` on each task's English training stages and evaluate it zero-shot.
 
     Arguments mirror ``xbench eval``; returns ``xbench.results.run.RunResults`` (``.table()``,
     ``.to_pandas()``, ``.to_json()``). The run is recorded in the results store unless ``record=False``.
     """
     from xbench.evaluation.config import EvalConfig
-    from xbench.evaluation.runner import Runner
+    from xbench.evaluation.jobs import run_eval
 
     config = EvalConfig(
         model=model, tasks=",".join(tasks) if isinstance(tasks, (list, tuple)) else tasks,
@@ -33,11 +34,11 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
         allow_train_on_eval=allow_train_on_eval, batch_size=batch_size, device=device, precision=precision,
         limit=limit, train_limit=train_limit, epochs=epochs, seeds=list(seeds),
         output=Path(output) if output else None, finetune=finetune, overwrite=overwrite,
-        data_dir=Path(data_dir) if data_dir else None, progress=progress)
-    runner = Runner(config)
-    results = runner.run()
+        data_dir=Path(data_dir) if data_dir else None, progress=progress, head_task=head_task,
+        retrieval_layer=retrieval_layer, adapter=adapter, save_every_seconds=save_every_seconds)
+    results, output = run_eval(config)
     if record:
         from xbench.results.store import record_run
 
-        record_run(results, runner.output)
+        record_run(results, output)
     return results

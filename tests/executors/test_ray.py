@@ -17,10 +17,15 @@ def record_job(folder, name, deps=(), seconds=0.0, **kw):
                args={"folder": str(folder), "name": name, "seconds": seconds})
 
 
-def test_an_unreachable_cluster_is_a_user_error():
-    if ray.is_initialized():
-        pytest.skip("Ray is already initialised in this process")
-    # "auto" looks for a cluster started on this machine with `ray start --head`; there is none
+def test_an_unreachable_cluster_is_a_user_error(monkeypatch, tmp_path):
+    from ray._private.services import find_gcs_addresses  # private API: only to skip when Ray runs here
+
+    if ray.is_initialized() or find_gcs_addresses():
+        pytest.skip("a Ray instance is running on this machine: 'auto' would join it")
+    # "auto" looks for the address the last `ray start --head` left in Ray's temp folder (a stale
+    # one hangs ray.init for minutes) or for a running instance; here there is neither
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
     with pytest.raises(UserError, match=r"cannot reach a Ray cluster at address 'auto'.*ray start --head"):
         get_executor("ray", address="auto").run([])
     assert not ray.is_initialized()

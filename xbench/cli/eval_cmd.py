@@ -48,11 +48,14 @@ def _batch_size(value: str):
 @click.option("--retrieval-layer", type=int, help="Hidden layer for retrieval tasks, overriding the spec's rule (recorded).")
 @click.option("--checkpoint-every", type=float, default=120.0, show_default=True,
               help="Seconds between fine-tuning checkpoints (an interrupted run resumes from the last one).")
+@click.option("--executor", "executor_name", default="local", show_default=True,
+              help="Where the jobs (one per task and seed) run: local, or ray (a Ray cluster; see README).")
+@click.option("--address", help="Ray cluster address for --executor ray (auto: the running cluster).")
 @click.option("--format", "fmt", type=click.Choice(["table", "md", "csv", "latex", "json"]), default="table",
               show_default=True, help="Format of the printed table.")
 @click.pass_context
 def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
-             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, head_task, retrieval_layer, checkpoint_every, fmt):
+             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, head_task, retrieval_layer, checkpoint_every, executor_name, address, fmt):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b
@@ -60,11 +63,12 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
       xbench eval --model minilm-l6 --tasks panx --split dev --train-limit 5000 --epochs 3 --data-dir ../shared/data
       xbench eval --model minilm-l6 --tasks xtreme/tatoeba --data-dir ../shared/data
       xbench eval --model ./ckpt --tasks xcopa --train-stages copa:train --seeds 1,2,3
+      xbench eval --model minilm-l6 --tasks xcopa,panx --seeds 1,2,3 --executor ray --address auto
       accelerate launch -m xbench eval --model xlm-roberta-large --tasks xtreme
     """
     from xbench.cli import registry_for
     from xbench.evaluation.config import EvalConfig, parse_languages, parse_seeds
-    from xbench.evaluation.runner import Runner
+    from xbench.evaluation.jobs import run_eval
 
     if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
         data_dir = Path(os.environ["XBENCH_DATA_DIR"])
@@ -77,14 +81,19 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
                         finetune=finetune, overwrite=overwrite, data_dir=data_dir,
                         save_every_seconds=checkpoint_every, retrieval_layer=retrieval_layer,
                         adapter=adapter, head_task=head_task)
-    runner = Runner(config, registry_for(ctx))
-    results = runner.run()
+    registry = registry_for(ctx)
+    from xbench.executors import get_executor
+
+    if address and executor_name != "ray":
+        raise UserError(f"--address is an option of the ray executor, not of '{executor_name}' (fix: add --executor ray)")
+    executor = get_executor(executor_name, registry, **({"address": address} if address else {}))
+    results, output = run_eval(config, executor, registry)
     from xbench.distributed import is_main_process
 
     if not is_main_process():
         return
     from xbench.results.store import record_run
 
-    record_run(results, runner.output)
+    record_run(results, output)
     click.echo(results.table(fmt))
-    click.echo(f"\nresults: {runner.output / 'results.json'}", err=True)
+    click.echo(f"\nresults: {output / 'results.json'}", err=True)

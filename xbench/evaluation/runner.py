@@ -133,24 +133,6 @@ class Runner:
         """Every selected task × seed: reuse finished cells, train what is missing, evaluate the rest."""
         return [cell for sel in self.selections for seed in self.config.seeds for cell in self.run_task(sel, seed)]
 
-    def run(self):
-        """The whole eval run: cells, then ``results.json`` in the output folder."""
-        from xbench.results.environment import collect_environment
-        from xbench.results.run import RunResults
-
-        self.setup()
-        started = time.time()
-        cells = self.run_cells()
-        config = self.config.to_dict() | {"model_path": self.model_path, "device": str(self.device),
-                                          "precision": self.precision}
-        results = RunResults(config=config, environment=collect_environment(),
-                             spec_hashes={s.task.name: spec_hash(s.task.doc) for s in self.selections},
-                             cells=cells)
-        results.config["seconds"] = round(time.time() - started, 1)
-        if is_main_process():
-            results.save(self.output)
-        return results
-
     def status(self) -> dict:
         """What a run would do, without training or evaluating: cells finished and to compute, and
         training stages already trained or still to train (by content key)."""

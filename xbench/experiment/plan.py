@@ -17,12 +17,22 @@ from pathlib import Path
 from xbench.experiment.spec import Experiment, Intermediate, Target
 from xbench.jobs import Job
 
-TRAIN_TARGET = "xbench.experiment.jobs:train_intermediate_job"
-EVAL_TARGET = "xbench.experiment.jobs:evaluate_target_job"
+TRAIN_TARGET = "xbench.train.intermediate:train_intermediate_job"
+EVAL_TARGET = "xbench.evaluation.jobs:evaluate_job"
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "x"
+
+
+def model_slug(model: str) -> str:
+    """A folder name for a model: the alias itself, or a path's last part plus a hash of the path
+    (two folders of the same name stay apart)."""
+    if "/" not in model and "\\" not in model:
+        return slug(model)
+    import hashlib
+
+    return f"{slug(Path(model).name)}-{hashlib.sha256(model.encode()).hexdigest()[:8]}"
 
 
 @dataclass
@@ -47,7 +57,7 @@ class Plan:
     runs: dict = field(default_factory=dict)  # (model, configuration) -> run folder
 
     def run_dir(self, model: str, config: str) -> Path:
-        return self.settings.output / slug(model) / slug(config)
+        return self.settings.output / model_slug(model) / slug(config)
 
 
 def eval_config_args(exp: Experiment, target: Target, settings: RunSettings) -> dict:
@@ -96,7 +106,7 @@ def build_plan(exp: Experiment, settings: RunSettings, registry=None) -> Plan:
                 for target in exp.targets:
                     args = {"model": model_path, "output": str(plan.run_dir(model, config.name)), "seed": seed,
                             **eval_config_args(exp, target, settings)}
-                    plan.jobs.append(Job(f"eval:{slug(model)}/{slug(config.name)}/{slug(target.address)}/seed-{seed}",
+                    plan.jobs.append(Job(f"eval:{model_slug(model)}/{slug(config.name)}/{slug(target.address)}/seed-{seed}",
                                          EVAL_TARGET, args, deps, cpus, gpus, "eval",
                                          f"phase 3 + eval {model} {config.name} {target.address} seed {seed}"))
     return plan

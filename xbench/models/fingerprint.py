@@ -9,8 +9,8 @@ count. Only the folder's top level is read, as ``from_pretrained`` does: subfold
 Hashing a multi-GB checkpoint takes a while, so each file's sha256 is memoised in
 ``$XBENCH_HOME/cache/weights-hashes.json`` under the folder's resolved path, with the file's
 (size, mtime_ns, inode, ctime_ns): a file whose stat differs is hashed again, as is one that was
-changed less than ``RACY_SECONDS`` before it was last hashed (see there). The second call on an
-unchanged folder reads no file contents.
+changed less than ``RACY_SECONDS`` before it was last hashed (see there). Once its files are older
+than that, a call on an unchanged folder reads no file contents.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ RACY_SECONDS = 2.0
 def weights_hash(path_or_hub_id: str) -> str:
     """``sha256:<hex>`` of a local checkpoint folder's identity files, or ``hub:<id>`` for a hub id.
 
-    A hub id is identified by its name only (there is no hub access to hash its files). The hash
-    covers each file's name and bytes, sorted by name, never the folder's own path.
+    A hub id is identified by its name only (there is no hub access to hash its files); a name that is
+    no existing folder and does not start with ``/``, ``./``, ``../`` or ``~`` is taken for one. The
+    hash covers each file's name and bytes, sorted by name, never the folder's own path.
     """
     folder = Path(path_or_hub_id).expanduser()
     if not folder.is_dir():
@@ -70,8 +71,8 @@ def weights_hash(path_or_hub_id: str) -> str:
     names = identity_files(folder)
     if not any(_is_weight_file(n) for n in names):
         raise UserError(f"model folder {folder} has no weight files ({', '.join(WEIGHT_PATTERNS)}; training "
-                        f"state such as train_state.pt does not count) (fix: point at a saved model, e.g. the "
-                        f"best/ folder of a training run)")
+                        "state such as train_state.pt does not count; fix: point at a saved model, e.g. the "
+                        "best/ folder of a training run)")
     digests = _file_digests(folder, names)
     total = hashlib.sha256(HASH_VERSION.encode() + b"\n")
     for name in names:

@@ -112,12 +112,12 @@ class IntermediatePlan:
         self.loaded, self.flags = {}, []
         for t in s.tasks:
             spec = self.specs[t.task]
-            if t.split not in spec.splits:
-                raise UserError(f"intermediate task {t.task}: no split '{t.split}' (its splits: "
-                                f"{', '.join(spec.splits)}) (fix: {t.task}:<split>)")
             if spec.type not in self.registry.collect("task_types") or not self.task_type_cls(spec).needs_training:
                 raise UserError(f"intermediate task {t.task}: its type {spec.type} has no trainable head "
                                 "(retrieval types cannot be intermediate tasks)")
+            if t.split not in spec.splits:
+                raise UserError(f"intermediate task {t.task}: no split '{t.split}' (its splits: "
+                                f"{', '.join(spec.splits)}) (fix: {t.task}:<split>)")
             self.loaded[t.task] = self.load(spec, t)
             if t.split != "train":
                 self.flags.append(f"intermediate_on_{t.split}:{t.task}")
@@ -259,3 +259,8 @@ def train_intermediate(settings: IntermediateSettings | dict, log=print) -> dict
     if isinstance(settings, dict):
         settings = settings_from_args(settings)
     return IntermediatePlan(settings).run(log)
+
+
+def train_intermediate_job(**args) -> dict:
+    """The experiment job of one phase-2 training (JSON arguments); returns its manifest."""
+    return train_intermediate(args, log=lambda line: None)
