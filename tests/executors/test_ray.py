@@ -27,14 +27,20 @@ def test_an_unreachable_cluster_is_a_user_error(monkeypatch, tmp_path):
     monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     with pytest.raises(UserError, match=r"cannot reach a Ray cluster at address 'auto'.*ray start --head"):
-        get_executor("ray", address="auto").run([])
+        get_executor("ray", address="auto").run([Job(id="a", target="os:getcwd")])
+    assert not ray.is_initialized()
+
+
+def test_a_plan_with_every_job_done_does_not_start_ray():
+    done = [Job(id="a", target="os:getcwd", done=True)]
+    assert get_executor("ray", address="no-such-host:1").run(done) == {}
     assert not ray.is_initialized()
 
 
 @pytest.fixture(scope="module")
 def local_ray(tmp_path_factory):
     environ = dict(os.environ)
-    ray.init(num_cpus=2, include_dashboard=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False)  # "local": never join a `ray start` cluster
     yield tmp_path_factory.mktemp("ray_xbench_home")
     ray.shutdown()
     # ray.init sets variables in this process (e.g. RAY_AUTH_MODE); later tests should not see them
@@ -122,3 +128,10 @@ def test_xbench_and_hf_variables_reach_the_workers(executor, monkeypatch):
 def test_torch_threads_follow_the_declared_cpus(executor):
     jobs = [Job(id=f"cpus{n}", target=f"{HERE}:torch_threads", cpus=n) for n in (1, 2)]
     assert executor.run(jobs) == {"cpus1": 1, "cpus2": 2}
+
+
+def test_a_job_no_node_can_hold_is_refused_before_anything_runs(executor, tmp_path):
+    jobs = [record_job(tmp_path, "a"), record_job(tmp_path, "big", deps=["a"], cpus=3, label="train panx")]
+    with pytest.raises(UserError, match=r"job big \(train panx\) needs 3 CPUs \+ 0 GPUs.*nodes: 2 CPUs \+ 0 GPUs"):
+        executor.run(jobs)
+    assert runs(tmp_path, "a") == []

@@ -101,3 +101,17 @@ def test_phase2_encoder_on_tatoeba_differs_from_raw_and_names_its_chain(tiny_mod
     assert [t["task"] for t in p2_cell.info["intermediate"]["tasks"]] == ["siqa"]
     assert "intermediate" not in raw_cell.info
     assert p2_cell.info["weights"] != raw_cell.info["weights"]
+
+
+def test_a_copied_data_root_keeps_checkpoints_and_cells(tiny_model, pipeline_root, tmp_path):
+    import shutil
+
+    out = tmp_path / "run"
+    res = xcopa(tiny_model, pipeline_root, out)
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(pipeline_root, moved)  # new paths, new mtimes, same bytes
+    cell_file = out / "seed-1" / "cells" / "xcopa" / "test-et.json"
+    stamp = cell_file.stat().st_mtime_ns
+    res2 = xcopa(tiny_model, moved, out)
+    assert cell_file.stat().st_mtime_ns == stamp and len(stage_dirs(out)) == 1
+    assert res2.cells[0].info["fingerprint"] == res.cells[0].info["fingerprint"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xbench.errors import UserError
+from xbench.filehash import content_sha256
 from xbench.data import canonical, flags as flag_defs
 from xbench.data.errors import MissingDataError
 from xbench.data.manifest import CellPlan, plan_cell, select_layout
@@ -149,16 +150,20 @@ def read_cell(task, split: str, language: str, *, data_dir=None, layout: str | N
     return read_local(task, split, language, root, manifest, limit=limit)
 
 
+def _source_kind(source: str) -> str:
+    """The source without the data root's place ("local:<layout> <root>" -> "local:<layout>")."""
+    return source.split(" ", 1)[0] if source.startswith("local:") else source
+
+
 def _fingerprint(task, cell: CellData, limit: int | None) -> str:
     ident = {"task": task.name, "version": task.version, "type": task.type, "split": cell.split,
              "language": cell.language, "fields": task.for_language(cell.language).get("fields"), "limit": limit,
-             "canonical": CANONICAL_VERSION, "source": cell.source, "files": []}
-    for f in cell.files:
+             "canonical": CANONICAL_VERSION, "source": _source_kind(cell.source), "files": []}
+    for f in cell.files:  # by content, not by place: a moved data root keeps its fingerprint
         try:
-            st = os.stat(f)
-            ident["files"].append([f, st.st_size, st.st_mtime_ns])
+            ident["files"].append([Path(f).name, content_sha256(f)])
         except OSError:
-            ident["files"].append([f])
+            ident["files"].append([Path(f).name])
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 

@@ -36,15 +36,20 @@ def import_ray():
 class RayExecutor:
     """Runs each job as a Ray task with ``num_cpus=job.cpus, num_gpus=job.gpus``.
 
-    ``address``: ``None`` starts a local Ray instance; ``"auto"`` joins the cluster started on this
-    machine with ``ray start --head``; ``"HOST:PORT"`` joins that one. Ray is initialised on the first
+    ``address``: ``None`` is Ray's default: the cluster named by ``RAY_ADDRESS`` or started on this
+    machine with ``ray start``, else a new local Ray instance; ``"auto"`` joins a running cluster on
+    this machine (never starts one); ``"HOST:PORT"`` joins that one. Ray is initialised on the first
     ``run`` unless it already is (then ``address`` and ``ray_init_kwargs`` are not used), and left
     running for later runs; Ray shuts it down when the process exits.
 
+    A plan whose jobs are all done does not touch Ray; a job that no node can hold (too many
+    cpus/gpus) is refused with a ``UserError`` before anything runs, as Ray would wait for it forever.
+
     A task depends on its dependencies' tasks (their ObjectRefs are its arguments), so Ray starts it
     only once they have finished, and never if one failed. On the first failure every job still queued
-    or running is cancelled (running ones get a ``KeyboardInterrupt``; jobs are restartable, and a rerun
-    skips the finished ones) and the error is re-raised in the driver.
+    or running is cancelled (running ones get a ``KeyboardInterrupt``, see ``cancel``; jobs are
+    restartable, and a rerun skips the finished ones) and the error is re-raised in the driver.
+    Workers get the driver's XBENCH_* and Hugging Face variables and its import folders (``worker_env``).
     """
 
     name = "ray"
@@ -57,7 +62,10 @@ class RayExecutor:
     def run(self, jobs: list[Job], on_result: OnResult | None = None) -> dict[str, Any]:
         ray = self.ray
         order = topological(jobs)
+        if all(job.done for job in order):
+            return {}  # nothing to run: no need to start or join Ray
         self.connect()
+        self.check_fits([job for job in order if not job.done])
         task = ray.remote(run_in_worker)
         runtime_env = {"env_vars": worker_env()}
         refs: dict[str, Any] = {}  # job id -> ObjectRef of its result
@@ -101,6 +109,18 @@ class RayExecutor:
             raise UserError(f"cannot reach a Ray cluster at address '{self.address}': {reason} "
                             "(fix: run 'ray start --head' on the head node first, or give no address "
                             "to start a local Ray instance)") from None
+
+    def check_fits(self, jobs: list[Job]) -> None:
+        """Refuse jobs no node can hold: Ray would wait for them forever (on a cluster without an
+        autoscaler, nothing ever frees such a node)."""
+        nodes = [n.get("Resources", {}) for n in self.ray.nodes() if n.get("Alive")]
+        for job in jobs:
+            if not any(job.cpus <= r.get("CPU", 0) and job.gpus <= r.get("GPU", 0) for r in nodes):
+                have = sorted({f"{r.get('CPU', 0):g} CPUs + {r.get('GPU', 0):g} GPUs" for r in nodes})
+                raise UserError(
+                    f"job {job.id} ({job.label or job.kind}) needs {job.cpus:g} CPUs + {job.gpus:g} GPUs, "
+                    f"more than any Ray node has (nodes: {', '.join(have) or 'none'}) "
+                    "(fix: lower the job's cpus/gpus, or add a node that has them)")
 
     def cancel(self, refs: list) -> None:
         """Cancel these tasks and wait for them to end, so the cluster is free again.
