@@ -24,7 +24,7 @@ class Job:
     target: str  # "module:function", called as function(**args)
     args: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable
     deps: tuple[str, ...] = ()  # ids of jobs that must finish before this one starts
-    cpus: float = 1  # resources the job needs (Ray schedules by them; local ignores them)
+    cpus: float = 1  # CPUs the job needs: Ray reserves them, and every executor gives PyTorch as many threads
     gpus: float = 0
     kind: str = "job"  # "train", "eval", … (for plans and logs)
     label: str = ""  # one human-readable line
@@ -46,11 +46,23 @@ def resolve(target: str):
 
 
 def run_job(job: Job | dict) -> Any:
-    """Run one job from its description (what a worker process does)."""
+    """Run one job from its description (what every executor does, in-process or in a worker).
+
+    PyTorch gets as many threads as the job declares CPUs: a job's numerics (the order of float
+    reductions) then depend on its declaration, not on the machine or executor that runs it."""
     if isinstance(job, dict):
         job = Job.from_dict(job)
     json.dumps(job.args)  # a job that could not be shipped to another machine is a planning bug
-    return resolve(job.target)(**job.args)
+    try:
+        import torch
+    except ImportError:
+        return resolve(job.target)(**job.args)
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(job.cpus)))
+    try:
+        return resolve(job.target)(**job.args)
+    finally:
+        torch.set_num_threads(before)  # the calling process keeps its own setting
 
 
 def topological(jobs: Iterable[Job]) -> list[Job]:

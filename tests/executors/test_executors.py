@@ -75,3 +75,12 @@ def test_local_reraises_the_first_error_and_runs_nothing_after_it(tmp_path):
         LocalExecutor().run(jobs, on_result=lambda job, value: seen.append(job.id))
     assert seen == ["a"]
     assert runs(tmp_path, "child") == []
+
+
+def test_local_jobs_get_their_declared_cpus_as_threads_and_the_caller_keeps_its_own():
+    import torch
+
+    before = torch.get_num_threads()
+    jobs = [Job(id=f"cpus{n}", target=f"{HERE}:torch_threads", cpus=n) for n in (1, 2)]
+    assert LocalExecutor().run(jobs) == {"cpus1": 1, "cpus2": 2}
+    assert torch.get_num_threads() == before

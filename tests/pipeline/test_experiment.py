@@ -144,3 +144,19 @@ def test_two_concurrent_runs_train_each_checkpoint_once_and_lose_no_cell(tiny_mo
     phase3 = list(out.glob("*/*/seed-*/models/*/done.json"))
     assert len(phase3) == 3 * 2  # one COPA stage per (configuration, seed)
     assert len(cell_metrics(out)) == 12
+
+
+def test_the_grid_on_ray_gives_the_numbers_of_the_local_executor(tiny_model, pipeline_root, tmp_path):
+    exp = experiment(tmp_path, tiny_model, seeds=[1])
+    local = CliRunner().invoke(cli, cli_args(exp, pipeline_root, tmp_path / "local"))
+    assert local.exit_code == 0, local.output
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests"), "XBENCH_HOME": str(tmp_path / "home-ray")}
+    env.pop("RAY_ADDRESS", None)
+    ray = subprocess.run([sys.executable, "-m", "xbench", *cli_args(exp, pipeline_root, tmp_path / "ray"),
+                          "--executor", "ray", "--address", "local"], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert ray.returncode == 0, ray.stderr
+    assert "RayExecutor" in (tmp_path / "ray").joinpath(next(iter(cell_metrics(tmp_path / "ray"))).split("/seed-")[0],
+                                                          "results.json").read_text()
+    assert cell_metrics(tmp_path / "ray") == cell_metrics(tmp_path / "local")
+    assert len(cell_metrics(tmp_path / "local")) == 6

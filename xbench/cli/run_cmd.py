@@ -52,8 +52,7 @@ def run_cmd(ctx, experiment_file, dry_run, executor_name, address, output, data_
     settings = RunSettings(output=output.resolve(), data_dir=data_dir.resolve() if data_dir else None,
                            device=device or exp.setting("device", "auto"),
                            precision=precision or exp.setting("precision", "auto"),
-                           batch_size=exp.setting("batch_size", "auto"), progress=progress,
-                           cpus=(exp.setting("resources") or {}).get("cpus", 1))
+                           batch_size=exp.setting("batch_size", "auto"), progress=progress)
     if dry_run:
         for line in describe(build_plan(exp, settings, registry), registry):
             click.echo(line)

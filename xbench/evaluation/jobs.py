@@ -48,8 +48,12 @@ def job_config(config: EvalConfig, task: str) -> dict:
     return d
 
 
-def eval_jobs(config: EvalConfig, runner, cpus: float = 1, gpus: float = 0) -> list[Job]:
-    """One job per selected task address and seed (validated by ``runner``'s planning)."""
+def eval_jobs(config: EvalConfig, runner, cpus: float | None = None, gpus: float = 0) -> list[Job]:
+    """One job per selected task address and seed (validated by ``runner``'s planning); each job
+    declares this machine's CPUs unless told otherwise."""
+    import os
+
+    cpus = cpus or os.cpu_count() or 1
     jobs = []
     for sel in runner.selections:
         for seed in config.seeds:

@@ -17,7 +17,7 @@ from pathlib import Path
 from xbench.distributed import is_main_process
 from xbench.errors import UserError
 from xbench.evaluation import artifacts
-from xbench.evaluation.config import EvalConfig, Stage, default_output
+from xbench.evaluation.config import EvalConfig, default_output
 from xbench.evaluation.features import encode_cached
 from xbench.evaluation.models import quiet_transformers
 from xbench.evaluation.stages import NoTrainingData, head_choice, plan_stages, trained_choice, train_chain

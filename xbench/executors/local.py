@@ -11,7 +11,8 @@ from xbench.jobs import Job, run_job, topological
 class LocalExecutor:
     """Runs jobs in topological order in the current process; stops at the first error.
 
-    Resources (``cpus``, ``gpus``) are ignored: jobs run one at a time with whatever this process has.
+    Jobs run one at a time; each with as many PyTorch threads as the CPUs it declares (``run_job``),
+    as on Ray, so the same job gives the same numbers under either executor.
     """
 
     name = "local"

@@ -154,13 +154,6 @@ class RayExecutor:
 def run_in_worker(job: dict, *finished_deps: Any) -> Any:
     """What a Ray worker runs. ``finished_deps`` are the dependencies' results: Ray hands them over
     once they exist, which is what orders the tasks; the job itself reads its inputs from files."""
-    try:
-        import torch
-    except ImportError:
-        pass
-    else:
-        # a job's numerics depend on the CPUs it declared, not on the size of the node it lands on
-        torch.set_num_threads(max(1, int(job["cpus"])))
     return run_job(job)
 
 

@@ -10,6 +10,7 @@ them anywhere the files are visible.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ class RunSettings:
     precision: str = "auto"
     batch_size: object = "auto"
     progress: bool = False
-    cpus: float = 1
+    cpus: float = field(default_factory=lambda: os.cpu_count() or 1)  # per job, unless `resources:` says
     gpus: float = 0
 
 

@@ -72,8 +72,7 @@ def experiment_rows(name: str, store_path=None, registry=None) -> tuple[list[Con
     store = ResultsStore(store_path)
     catalog = Catalog(registry or get_registry())
     rows, targets, order = [], [], []
-    for run in store.runs():
-        results = store.load_run(run.run_id)
+    for results in store.all_results():
         cfg = results.config
         if cfg.get("experiment") != name:
             continue

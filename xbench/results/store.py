@@ -131,6 +131,15 @@ class ResultsStore:
         with closing(self._connect()) as conn:
             return [StoredRun(*r) for r in conn.execute(sql + " ORDER BY created_at, recorded_at", args)]
 
+    def all_results(self) -> list[RunResults]:
+        """Every recorded run's results, oldest first, read in one query (a concurrent writer that
+        replaces a run cannot make one disappear between listing and loading)."""
+        if not self.exists():
+            return []
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT results_json FROM runs ORDER BY created_at, recorded_at").fetchall()
+        return [RunResults.from_dict(json.loads(r[0])) for r in rows]
+
     def load_run(self, run_id: str) -> RunResults:
         with closing(self._connect()) as conn:
             row = conn.execute("SELECT results_json FROM runs WHERE run_id = ?", (run_id,)).fetchone()
