@@ -10,8 +10,8 @@ Public API (heavy libraries are imported only when these are called)::
 Where data comes from (in order): ``data_dir`` / ``$XBENCH_DATA_DIR`` when given (then never the hub;
 layout named or detected), else the Hugging Face hub ids of the spec. Details: ``xbench.data.api``.
 Pieces: ``formats/`` (one loader per published format), ``layouts/*.yaml`` + ``manifest`` (where files
-live), ``reader`` and ``canonical`` (rows → one schema per task type), ``hub``, ``tokenize``,
-``check/`` (``xbench data check``).
+live), ``reader``, ``canonical`` (rows → canonical examples through the spec's task type class, which
+owns its schema: ``xbench.tasktypes.base``), ``hub``, ``tokenize``, ``check/`` (``xbench data check``).
 """
 
 from __future__ import annotations

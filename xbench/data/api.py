@@ -65,7 +65,7 @@ class LoadedSplit:
     fingerprint: str         # identity of the data read (files, sizes, mtimes / hub ids), spec, limit
     gold: list[tuple[str, str]] | None = None   # bitext mining gold pairs (BUCC)
     stand_in_for: str | None = None             # the split this one replaces, when asked to
-    notes: list[str] = field(default_factory=list)  # kept-but-notable rows, e.g. PAWS-X "NS" placeholders
+    notes: list[str] = field(default_factory=list)  # kept-but-notable rows (the type's notable_rows)
 
     def describe_flags(self) -> dict[str, str]:
         return {f: flag_defs.describe(f) for f in self.flags}
@@ -85,17 +85,19 @@ def _check_cell(task, split: str, language: str) -> None:
                         f"(fix: use one of {', '.join(langs)})")
 
 
+def task_type_of(task):
+    """The task type class of a task's spec (``type:``), from the registry; it defines the canonical
+    schema, maps rows (``canonical_row``) and the data checks. One located error when not installed."""
+    try:
+        return canonical.task_type_class(task.type)
+    except UserError as err:
+        raise UserError(f"task '{task.name}': {err}") from None
+
+
 def _label_column(doc: dict) -> str | None:
     fields = doc.get("fields") or {}
     column = fields.get("label") or fields.get("tags")
     return column if isinstance(column, str) else None
-
-
-def _primary(row: dict) -> bool:
-    """A row that is an item of its own (not a retrieval candidate, not a mining target sentence)."""
-    if row.get("kind") == "candidate":
-        return False
-    return not ("source" in row and not row["source"] and row.get("target"))
 
 
 def read_local(task, split: str, language: str, root: Path, manifest, *, limit: int | None = None,
@@ -113,9 +115,10 @@ def read_local(task, split: str, language: str, root: Path, manifest, *, limit: 
     rows = iter_rows(plan, label_column=_label_column(doc), spec_label_map=options.get("label_map"),
                      limit=limit, skips=skips)
     before = len(skips)
-    out = list(canonical.canonicalise(doc["type"], rows, doc.get("fields") or {}, options=options, skips=skips))
+    task_type = task_type_of(task)
+    out = list(canonical.canonicalise(task_type, rows, doc.get("fields") or {}, options=options, skips=skips))
     files = [str(r.path) for r in plan.reads]
-    if not any(map(_primary, out)) and len(skips) == before:
+    if not any(map(task_type.is_item, out)) and len(skips) == before:
         # the files exist but hold nothing for this cell (e.g. a multilingual file without this language)
         raise MissingDataError(task.name, split, language, tried=files, where=f"{root} (layout '{manifest.name}')",
                                note="the file(s) hold no items for this language",
@@ -132,10 +135,11 @@ def read_hub(task, split: str, language: str, *, limit: int | None = None, skips
         raise UserError(f"task '{task.name}' is licensed data, read from local files only "
                         f"(fix: pass --data-dir / XBENCH_DATA_DIR pointing at its files; see {doc.get('homepage', 'its spec')})")
     skips = SkipLog() if skips is None else skips
+    task_type = task_type_of(task)
     parts, described = hub_rows(doc, split, language, limit=limit, skips=skips)
     rows: list[dict] = []
     for part_rows, fields in parts:
-        rows += canonical.canonicalise(doc["type"], part_rows, fields, options=doc.get("options") or {}, skips=skips)
+        rows += canonical.canonicalise(task_type, part_rows, fields, options=doc.get("options") or {}, skips=skips)
     return CellData(task.name, split, language, rows, " + ".join(described), described, [], skips)
 
 
@@ -173,17 +177,12 @@ def load_split(task, split: str, language: str, *, data_dir=None, layout: str | 
     from datasets import Dataset
 
     cell = read_cell(task, split, language, data_dir=data_dir, layout=layout, limit=limit)
-    columns = canonical.COLUMNS[task.type]
-    table = {c: [r[c] for r in cell.rows] for c in columns}
-    dataset = Dataset.from_dict(table, features=canonical.features(task.type))
+    task_type = task_type_of(task)
+    table = {c: [r[c] for r in cell.rows] for c in task_type.canonical_columns}
+    dataset = Dataset.from_dict(table, features=task_type.canonical_features())
     flags = list(cell.flags)
     if stand_in_for and stand_in_for != split:
         flags.append(flag_defs.substitution_flag(split, stand_in_for))
-    notes = []
-    if task.type == "sequence_classification":
-        from xbench.data.check.problems import ns_rows
-
-        found = ns_rows(cell.rows)
-        notes = [found.message] if found else []
+    notes = [p.message for p in task_type.notable_rows(cell.rows)]
     return LoadedSplit(task.name, split, language, dataset, cell.source, cell.files, flags, cell.skipped,
                        _fingerprint(task, cell, limit), cell.gold, stand_in_for, notes)

@@ -39,10 +39,13 @@ def xbench_task_dirs():
 
 @hookspec
 def xbench_task_types():
-    """Task types: the behaviour behind a spec's ``type:`` (encoding, head, decoding, metrics).
+    """Task types: the behaviour behind a spec's ``type:`` (canonical data, encoding, head, decoding).
 
-    :return: list of ``TaskType``. ``required_fields`` lists the keys a spec's ``fields:`` mapping
-        must define; validation checks specs against it.
+    :return: list of ``TaskType``; ``target`` resolves to a subclass of
+        ``xbench.tasktypes.base.TaskType``, whose class-level ``canonical_columns``,
+        ``canonical_features()`` and ``canonical_row()`` are all the data layer needs to load its
+        data. ``required_fields`` lists the keys a spec's ``fields:`` mapping must define;
+        validation checks specs against it.
     """
 
 

@@ -1,9 +1,10 @@
-"""The interface every fine-tuned (encoder + head) task type implements, and shared helpers.
+"""The interface every task type implements, and shared helpers.
 
-Flow: examples (canonical dicts from ``xbench.data``) → ``encode`` → features (token ids, one or
-more per example) → the engine batches them (``collate``) and runs the model → per-feature outputs
-(numpy arrays) → ``decode`` → one prediction per example → ``references``/metrics, per-item records
-and the official submission file.
+Flow: loader rows → ``canonical_row`` (a class method: the data layer needs no tokenizer or model)
+→ examples (canonical dicts from ``xbench.data``) → ``encode`` → features (token ids, one or more
+per example) → the engine batches them (``collate``) and runs the model → per-feature outputs (numpy
+arrays) → ``decode`` → one prediction per example → ``references``/metrics, per-item records and the
+official submission file.
 """
 
 from __future__ import annotations
@@ -34,10 +35,84 @@ class CellOutput:
 
 
 class TaskType:
-    """Base class. Subclasses set ``auto_model`` (the transformers Auto class name for the head)."""
+    """Base class. Subclasses set ``auto_model`` (the transformers Auto class name for the head) and
+    their canonical data: ``canonical_columns``, ``canonical_features()`` and ``canonical_row()``."""
 
     auto_model = "AutoModel"
     pad_fields = {"input_ids": None, "attention_mask": 0, "token_type_ids": 0}
+
+    # ---- canonical data: class-level, used by xbench.data without a tokenizer or model ------------
+    canonical_columns: tuple[str, ...] = ()  # the keys of every canonical example, "id" first
+    text_columns: tuple[str, ...] = ()       # string columns holding text (defaults of the data checks)
+    length_unit = "characters"               # what ``text_length`` counts (data check outliers)
+
+    @classmethod
+    def canonical_features(cls):
+        """The ``datasets.Features`` of ``canonical_columns`` (import ``datasets`` inside: it is heavy)."""
+        raise NotImplementedError(f"{cls.__qualname__} defines no canonical_features()")
+
+    @classmethod
+    def canonical_row(cls, row: dict, fields: dict, options: dict) -> dict:
+        """One canonical example from a loader row. ``fields`` is the spec's mapping (field → column),
+        ``options`` the spec's ``options:``. Raise ``xbench.data.canonical.BadRow`` for a row that does
+        not fit (a counted skip) and ``KeyError(column)`` for a mapped column the row lacks (the helpers
+        in ``xbench.data.canonical`` do both). Set ``id`` only to override the generic stable id."""
+        raise NotImplementedError(f"{cls.__qualname__} defines no canonical_row()")
+
+    # ---- data checks (``xbench data check``; ``is_item`` also when loading): defaults for one item per row
+    @classmethod
+    def is_item(cls, row: dict) -> bool:
+        """Whether a canonical row is an item of its own (not, e.g., a retrieval candidate); a cell
+        whose rows hold no item has no data for its language."""
+        return True
+
+    @classmethod
+    def count_items(cls, rows: list[dict], gold=None) -> int:
+        """What the spec's ``size`` counts for a cell (``gold``: the cell's gold pairs, if any)."""
+        return sum(1 for r in rows if cls.is_item(r))
+
+    @classmethod
+    def texts(cls, row: dict) -> list[str]:
+        """The texts a tokenizer is measured on (default: the ``text_columns``)."""
+        return [row[c] for c in cls.text_columns]
+
+    @classmethod
+    def text_length(cls, row: dict) -> int:
+        """The size used for length outliers, in ``length_unit`` (default: characters of ``texts``)."""
+        return sum(len(t) for t in cls.texts(row))
+
+    @classmethod
+    def has_empty_text(cls, row: dict, fields: dict) -> bool:
+        """Whether a row has an empty text field (default: a blank one of ``texts``)."""
+        return any(not str(t).strip() for t in cls.texts(row))
+
+    @classmethod
+    def row_labels(cls, row: dict) -> list[str]:
+        """A row's labels as strings, checked against the spec's ``labels:`` (none: unlabelled)."""
+        return []
+
+    @classmethod
+    def label_summary(cls, rows: list[dict], gold=None) -> str:
+        """A short distribution (default: count of each label, and of unlabelled rows)."""
+        counts, unlabelled = {}, 0
+        for r in rows:
+            labels = cls.row_labels(r)
+            unlabelled += not labels
+            for label in labels:
+                counts[label] = counts.get(label, 0) + 1
+        text = " ".join(f"{k}:{n}" for k, n in sorted(counts.items()))
+        return (text + (f" unlabelled:{unlabelled}" if unlabelled else "")).strip()
+
+    @classmethod
+    def notable_rows(cls, rows: list[dict]) -> list:
+        """Rows kept and scored but worth a note (``xbench.data.check.problems.Problem``s): shown as the
+        loaded split's ``notes`` and by the data check."""
+        return []
+
+    @classmethod
+    def row_problems(cls, rows: list[dict]) -> list:
+        """Further type-specific problems the data check reports (``Problem``s)."""
+        return []
 
     def __init__(self, spec: dict[str, Any], tokenizer, max_length: int = 128, adapter=None):
         self.spec = spec

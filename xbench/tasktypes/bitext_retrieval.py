@@ -5,12 +5,17 @@ head): one hidden layer chosen by the spec's ``retrieval.layers`` for the model'
 ``layer_rule``; mean or CLS pooling; L2-normalised. Embeddings are cached on disk under
 ``$XBENCH_HOME/cache/embeddings`` keyed by the weights' hash, layer, pooling, max length and the
 sentences. The layer used is recorded with every cell.
+
+Canonical example: id, source, target, source_id, target_id. Aligned pairs (Tatoeba) fill both sides;
+mining data (BUCC) has one row per sentence, filling the side named by its ``side`` column (spec
+option ``side_column``) and leaving the other side "".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from xbench.data import canonical as C
 from xbench.errors import UserError
 from xbench.paths import xbench_home
 from xbench.tasktypes.base import CellOutput, TaskType
@@ -21,6 +26,52 @@ EMBED_BATCH_CPU = 64
 class BitextRetrieval(TaskType):
     auto_model = "AutoModel"
     needs_training = False
+
+    # ---- canonical data ---------------------------------------------------------------------------
+    canonical_columns = ("id", "source", "target", "source_id", "target_id")
+    text_columns = ("source",)  # the non-English side: the language being measured
+
+    @classmethod
+    def canonical_features(cls):
+        from datasets import Features, Value
+
+        return Features({c: Value("string") for c in cls.canonical_columns})
+
+    @classmethod
+    def canonical_row(cls, row, fields, options):
+        side = row.get(options.get("side_column", "side"))
+        if side in ("source", "target"):
+            other = "target" if side == "source" else "source"
+            return {side: C.text(row, fields, side, None), f"{side}_id": C.text(row, fields, f"{side}_id"),
+                    other: "", f"{other}_id": ""}
+        return {"source": C.text(row, fields, "source", None), "target": C.text(row, fields, "target", None),
+                "source_id": C.text(row, fields, "source_id"), "target_id": C.text(row, fields, "target_id")}
+
+    @classmethod
+    def is_item(cls, row):
+        return bool(row["source"]) or not row["target"]  # a mining target sentence is not an item
+
+    @classmethod
+    def count_items(cls, rows, gold=None):
+        return len(gold) if gold is not None else len(rows)  # mining: the spec counts gold pairs
+
+    @classmethod
+    def text_length(cls, row):
+        return len(row["source"] or row["target"])
+
+    @classmethod
+    def has_empty_text(cls, row, fields):
+        if row["source"] and row["target"]:
+            return not row["source"].strip() or not row["target"].strip()
+        return not row["source"].strip() and not row["target"].strip()  # a mining row fills one side
+
+    @classmethod
+    def label_summary(cls, rows, gold=None):
+        src = sum(1 for r in rows if r["source"])
+        tgt = sum(1 for r in rows if r["target"])
+        both = sum(1 for r in rows if r["source"] and r["target"])
+        text = f"pairs:{both}" if both == len(rows) else f"source:{src} target:{tgt}"
+        return text + (f" gold:{len(gold)}" if gold is not None else "")
 
     def __init__(self, spec, tokenizer, max_length: int = 512, adapter=None):
         retrieval = spec.get("retrieval", {})

@@ -1,15 +1,52 @@
-"""Sentence(-pair) classification: XNLI, PAWS-X, MNLI, QQP, ANLI."""
+"""Sentence(-pair) classification: XNLI, PAWS-X, MNLI, QQP, ANLI.
+
+Canonical example: id, text_a, text_b ("" for single sentences), label (string; "" unlabelled).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from xbench.data import canonical as C
 from xbench.errors import UserError
 from xbench.tasktypes.base import TaskType
 
 
 class SequenceClassification(TaskType):
     auto_model = "AutoModelForSequenceClassification"
+
+    # ---- canonical data ---------------------------------------------------------------------------
+    canonical_columns = ("id", "text_a", "text_b", "label")
+    text_columns = ("text_a", "text_b")
+
+    @classmethod
+    def canonical_features(cls):
+        from datasets import Features, Value
+
+        return Features({c: Value("string") for c in cls.canonical_columns})
+
+    @classmethod
+    def canonical_row(cls, row, fields, options):
+        label = C.optional(row, fields, "label")
+        return {"text_a": C.text(row, fields, "text_a", None), "text_b": C.text(row, fields, "text_b"),
+                "label": "" if label is None else str(label)}
+
+    @classmethod
+    def has_empty_text(cls, row, fields):
+        # a single-sentence task maps no text_b: its "" is not an empty field
+        return not row["text_a"].strip() or ("text_b" in fields and not row["text_b"].strip())
+
+    @classmethod
+    def row_labels(cls, row):
+        return [row["label"]] if row["label"] != "" else []
+
+    @classmethod
+    def notable_rows(cls, rows):
+        from xbench.data.check.problems import collect
+
+        found = collect(rows, lambda r: "NS" in (r["text_a"].strip(), r["text_b"].strip()), "ns_rows",
+                        "{n} untranslated 'NS' placeholder rows (kept and scored, as XTREME's preprocessing does)")
+        return [found] if found else []
 
     def _label_index(self, value, example) -> int:
         try:

@@ -7,18 +7,72 @@ spec's metric (LAReQA mAP@20, Mewsli-X MRR@20). XTREME-R fine-tunes the dual enc
 first (SQuAD for LAReQA, Wikipedia mention-entity pairs for Mewsli-X); xbench does not train dual
 encoders yet, so these cells evaluate the checkpoint as given and are flagged
 ``dual_encoder_not_finetuned``.
+
+Canonical example: id, kind ("query"/"candidate"), query, targets (candidate ids), candidate_id,
+candidate, candidate_context. Query rows leave the candidate columns "", candidate rows the query
+ones; a candidate's id is its candidate id.
 """
 
 from __future__ import annotations
 
 import json
 
+from xbench.data import canonical as C
 from xbench.errors import UserError
 from xbench.tasktypes.base import CellOutput
 from xbench.tasktypes.bitext_retrieval import BitextRetrieval
 
 
 class DualEncoderRetrieval(BitextRetrieval):
+    # ---- canonical data (every data method of BitextRetrieval is replaced) -------------------------
+    canonical_columns = ("id", "kind", "query", "targets", "candidate_id", "candidate", "candidate_context")
+    text_columns = ()
+
+    @classmethod
+    def canonical_features(cls):
+        from datasets import Features, Sequence, Value
+
+        s = Value("string")
+        return Features({"id": s, "kind": s, "query": s, "targets": Sequence(s), "candidate_id": s,
+                         "candidate": s, "candidate_context": s})
+
+    @classmethod
+    def canonical_row(cls, row, fields, options):
+        if row.get("kind", "query") == "candidate":
+            candidate_id = C.text(row, fields, "candidate_id", None)
+            return {"kind": "candidate", "query": "", "targets": [], "candidate_id": candidate_id,
+                    "candidate": C.text(row, fields, "candidate", None),
+                    "candidate_context": C.text(row, fields, "candidate_context"), "id": candidate_id}
+        targets = C.optional(row, fields, "targets")
+        targets = [] if targets is None else [targets] if isinstance(targets, (str, int)) else list(targets)
+        return {"kind": "query", "query": C.text(row, fields, "query", None), "targets": [str(t) for t in targets],
+                "candidate_id": "", "candidate": "", "candidate_context": ""}
+
+    @classmethod
+    def is_item(cls, row):
+        return row["kind"] != "candidate"
+
+    @classmethod
+    def count_items(cls, rows, gold=None):
+        return sum(1 for r in rows if cls.is_item(r))  # the spec counts queries
+
+    @classmethod
+    def texts(cls, row):
+        return [row["query"] or row["candidate"]]
+
+    @classmethod
+    def text_length(cls, row):
+        return len(row["query"] or row["candidate"])
+
+    @classmethod
+    def has_empty_text(cls, row, fields):
+        return not row["query"].strip() and not row["candidate"].strip()
+
+    @classmethod
+    def label_summary(cls, rows, gold=None):
+        queries = sum(1 for r in rows if r["kind"] == "query")
+        return f"queries:{queries} candidates:{len(rows) - queries}"
+
     def evaluate(self, model, examples, engine, cell=None) -> CellOutput:
         import torch
 

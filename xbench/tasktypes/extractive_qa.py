@@ -4,6 +4,8 @@ Contexts longer than ``max_length`` become several windows (``doc_stride`` token
 question is cut to ``max_query_length`` tokens; an answer is the best span over all windows among
 the ``n_best`` start and end logits, at most ``max_answer_length`` tokens long. Windows that do not
 contain the answer are trained to point at the first token (no answer in this window).
+
+Canonical example: id, title, question, context, answers {text: [...], answer_start: [...]}.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 
 import numpy as np
 
+from xbench.data import canonical as C
 from xbench.tasktypes.base import TaskType, pad_nested
 
 DEFAULTS = {"doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer_length": 30}
@@ -19,6 +22,52 @@ DEFAULTS = {"doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer
 
 class ExtractiveQA(TaskType):
     auto_model = "AutoModelForQuestionAnswering"
+
+    # ---- canonical data ---------------------------------------------------------------------------
+    canonical_columns = ("id", "title", "question", "context", "answers")
+    text_columns = ("question", "context")
+
+    @classmethod
+    def canonical_features(cls):
+        from datasets import Features, Sequence, Value
+
+        s = Value("string")
+        return Features({"id": s, "title": s, "question": s, "context": s,
+                         "answers": {"text": Sequence(s), "answer_start": Sequence(Value("int64"))}})
+
+    @classmethod
+    def canonical_row(cls, row, fields, options):
+        answers = C.value(row, fields["answers"])
+        if not isinstance(answers, dict) or len(answers.get("text", [])) != len(answers.get("answer_start", [])):
+            raise C.BadRow("answers must be {text: [...], answer_start: [...]} of equal length")
+        return {"title": C.text(row, fields, "title"), "question": C.text(row, fields, "question", None),
+                "context": C.text(row, fields, "context", None),
+                "answers": {"text": [str(t) for t in answers["text"]],
+                            "answer_start": [int(a) for a in answers["answer_start"]]}}
+
+    @classmethod
+    def text_length(cls, row):
+        return len(row["context"])
+
+    @classmethod
+    def has_empty_text(cls, row, fields):
+        return (not row["question"].strip() or not row["context"].strip()
+                or any(not t.strip() for t in row["answers"]["text"]))
+
+    @classmethod
+    def label_summary(cls, rows, gold=None):
+        unanswerable = sum(1 for r in rows if not r["answers"]["text"] or not any(r["answers"]["text"]))
+        return f"no answer:{unanswerable}" if unanswerable else "all answered"
+
+    @classmethod
+    def row_problems(cls, rows):
+        from xbench.data.check.problems import collect
+
+        def off(r):
+            ctx = r["context"]
+            return any(ctx[s:s + len(t)] != t for t, s in zip(r["answers"]["text"], r["answers"]["answer_start"]) if t)
+        found = collect(rows, off, "answer_offset", "{n} questions with an answer text not at its answer_start")
+        return [found] if found else []
 
     def __init__(self, spec, tokenizer, max_length: int = 384, adapter=None):
         super().__init__(spec, tokenizer, max_length, adapter)

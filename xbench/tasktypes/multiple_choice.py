@@ -6,6 +6,9 @@ highest score wins. The first part is the context, with the question worked in b
 appended as is. XCOPA's question word must come from the aligned English item (the published
 question field disagrees in th/tr/sw); the engine supplies it as ``question`` before encoding when
 the spec says ``options.question_from_english``.
+
+Canonical example: id, context, question ("" when unmapped), choices (list of strings), label
+(0-based int; -1 unlabelled).
 """
 
 from __future__ import annotations
@@ -14,11 +17,44 @@ import json
 
 import numpy as np
 
+from xbench.data import canonical as C
 from xbench.tasktypes.base import TaskType
 
 
 class MultipleChoice(TaskType):
     auto_model = "AutoModelForMultipleChoice"
+
+    # ---- canonical data ---------------------------------------------------------------------------
+    canonical_columns = ("id", "context", "question", "choices", "label")
+
+    @classmethod
+    def canonical_features(cls):
+        from datasets import Features, Sequence, Value
+
+        s = Value("string")
+        return Features({"id": s, "context": s, "question": s, "choices": Sequence(s), "label": Value("int64")})
+
+    @classmethod
+    def canonical_row(cls, row, fields, options):
+        choices = C.choice_list(row, fields["choices"])
+        return {"context": C.text(row, fields, "context", None), "question": C.text(row, fields, "question"),
+                "choices": choices, "label": C.choice_label(C.optional(row, fields, "label"), len(choices))}
+
+    @classmethod
+    def texts(cls, row):
+        return [row["context"], row["question"], *row["choices"]]
+
+    @classmethod
+    def text_length(cls, row):
+        return len(row["context"])
+
+    @classmethod
+    def has_empty_text(cls, row, fields):
+        return not row["context"].strip() or not row["choices"] or any(not c.strip() for c in row["choices"])
+
+    @classmethod
+    def row_labels(cls, row):
+        return [str(row["label"])] if row["label"] != -1 else []
 
     @property
     def num_labels(self) -> int:

@@ -4,12 +4,17 @@ Only the first sub-token of each word carries a label (others are ignored with -
 longer than ``max_length`` sub-tokens are split into segments at word boundaries and the
 predictions merged back, so every word gets a prediction. A word the tokenizer turns into nothing
 (e.g. a lone U+200C) is replaced by the unknown token, as XTREME's scripts do.
+
+Canonical example: id, tokens, tags (empty when unlabelled).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
+from xbench.data import canonical as C
 from xbench.errors import UserError
 from xbench.tasktypes.base import TaskType
 
@@ -18,6 +23,50 @@ IGNORE = -100
 
 class TokenTagging(TaskType):
     auto_model = "AutoModelForTokenClassification"
+
+    # ---- canonical data ---------------------------------------------------------------------------
+    canonical_columns = ("id", "tokens", "tags")
+    length_unit = "tokens"
+
+    @classmethod
+    def canonical_features(cls):
+        from datasets import Features, Sequence, Value
+
+        return Features({"id": Value("string"), "tokens": Sequence(Value("string")), "tags": Sequence(Value("string"))})
+
+    @classmethod
+    def canonical_row(cls, row, fields, options):
+        tokens, tags = C.value(row, fields["tokens"]), C.optional(row, fields, "tags") or []
+        if not isinstance(tokens, list) or not isinstance(tags, list):
+            raise C.BadRow("tokens and tags must be lists")
+        if tags and len(tags) != len(tokens):
+            raise C.BadRow(f"{len(tokens)} tokens but {len(tags)} tags")
+        return {"tokens": [str(t) for t in tokens], "tags": [str(t) for t in tags]}
+
+    @classmethod
+    def texts(cls, row):
+        return [" ".join(row["tokens"])]
+
+    @classmethod
+    def text_length(cls, row):
+        return len(row["tokens"])
+
+    @classmethod
+    def has_empty_text(cls, row, fields):
+        return not row["tokens"] or any(not t.strip() for t in row["tokens"])
+
+    @classmethod
+    def row_labels(cls, row):
+        return list(row["tags"])
+
+    @classmethod
+    def label_summary(cls, rows, gold=None):
+        tags = Counter(t for r in rows for t in r["tags"])
+        total = sum(tags.values())
+        if not total:
+            return "unlabelled"
+        top = ", ".join(f"{t} {100 * n / total:.0f}%" for t, n in tags.most_common(3))
+        return f"{len(tags)} tags; {top}"
 
     def collate_labels(self, labels):
         from xbench.tasktypes.base import pad_nested

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from xbench.data import canonical
+from xbench.data.api import task_type_of
 from xbench.data.check.problems import SHOW, Problem, _loc
 from xbench.data.manifest import plan_english
 from xbench.data.reader import iter_rows
@@ -23,7 +24,8 @@ def english_rows(task, split: str, manifest, root) -> tuple[list[dict] | None, s
         return None, None
     doc = task.for_language("en") if "en" in task.languages else task.doc
     rows = iter_rows(plan, label_column=None, skips=SkipLog())
-    out = list(canonical.canonicalise(doc["type"], rows, doc.get("fields") or {}, options=doc.get("options") or {}))
+    out = list(canonical.canonicalise(task_type_of(task), rows, doc.get("fields") or {},
+                                      options=doc.get("options") or {}))
     return out, str(plan.reads[0].path)
 
 

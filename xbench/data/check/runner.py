@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xbench.data.api import read_local
+from xbench.data.api import read_local, task_type_of
 from xbench.data.check import parallel, problems as P
 from xbench.data.errors import DataFileError, MissingDataError
 from xbench.data.manifest import select_layout
@@ -46,15 +46,6 @@ def _expected(task, split: str, language: str) -> int | None:
     return size.get(language) if isinstance(size, dict) else size
 
 
-def _count(task_type: str, rows: list[dict], gold) -> int:
-    """What the spec's sizes count: queries (dual encoder), gold pairs (mining), else rows."""
-    if task_type == "dual_encoder_retrieval":
-        return sum(1 for r in rows if r["kind"] == "query")
-    if task_type == "bitext_retrieval" and gold is not None:
-        return len(gold)
-    return len(rows)
-
-
 def _skip_problems(skipped) -> list[P.Problem]:
     out = []
     for kind, label in ((MALFORMED, "malformed"), (RULE, "dropped")):
@@ -77,11 +68,11 @@ def check_cell(task, split: str, language: str, manifest, root: Path, tokenizer=
     except DataFileError as err:  # the whole file is unreadable: report it, keep checking the others
         report.problems.append(P.Problem("unreadable", str(err)))
         return report
-    doc = task.for_language(language)
+    doc, task_type = task.for_language(language), task_type_of(task)
     report.found, report.flags, report.files = True, cell.flags, cell.files
-    report.rows = _count(task.type, cell.rows, cell.gold)
-    report.labels = P.label_summary(task.type, cell.rows, cell.gold)
-    report.problems = _skip_problems(cell.skipped) + P.row_problems(task.type, doc, cell.rows)
+    report.rows = task_type.count_items(cell.rows, cell.gold)  # what the spec's sizes count
+    report.labels = task_type.label_summary(cell.rows, cell.gold)
+    report.problems = _skip_problems(cell.skipped) + P.row_problems(task_type, doc, cell.rows)
     if report.expected is not None and report.rows != report.expected:
         report.problems.append(P.Problem("size", f"{report.rows} counted, the spec documents {report.expected}"))
     english, english_file = parallel.english_rows(task, split, manifest, root)
@@ -90,7 +81,7 @@ def check_cell(task, split: str, language: str, manifest, root: Path, tokenizer=
     if tokenizer is not None:
         from xbench.data.check.tokstats import measure
 
-        report.tokenizer = measure(tokenizer, task.type, cell.rows)
+        report.tokenizer = measure(tokenizer, task_type, cell.rows)
     return report
 
 

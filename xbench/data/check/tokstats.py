@@ -1,7 +1,8 @@
 """How a tokenizer copes with a cell: unknown-token rate and subword fertility (subwords per word).
 
-Words are whitespace-separated (for tagging data: the given tokens), so fertility is not comparable
-for languages written without spaces (ja, zh, th). A sample of at most ``SAMPLE`` rows is measured.
+The texts measured are the ones the task type names (``texts(row)``); words are whitespace-separated
+(for data given as tokens: the tokens), so fertility is not comparable for languages written without
+spaces (ja, zh, th). A sample of at most ``SAMPLE`` rows is measured.
 """
 
 from __future__ import annotations
@@ -29,23 +30,10 @@ def load_tokenizer(model: str, registry=None):
                         "(fix: pass a local model folder or a registered alias, see `xbench plugins`)") from None
 
 
-def _texts(task_type: str, row: dict) -> list[str]:
-    if task_type == "sequence_classification":
-        return [row["text_a"], row["text_b"]]
-    if task_type == "multiple_choice":
-        return [row["context"], row["question"], *row["choices"]]
-    if task_type == "token_tagging":
-        return [" ".join(row["tokens"])]
-    if task_type == "extractive_qa":
-        return [row["question"], row["context"]]
-    if task_type == "bitext_retrieval":
-        return [row["source"]]  # the non-English side: the language being measured
-    return [row["query"] or row["candidate"]]
-
-
-def measure(tokenizer, task_type: str, rows: list[dict]) -> dict:
-    """``{"unk_rate": float | None, "fertility": float | None}`` over a sample of rows."""
-    texts = [t for r in rows[:SAMPLE] for t in _texts(task_type, r) if t and t.strip()]
+def measure(tokenizer, task_type, rows: list[dict]) -> dict:
+    """``{"unk_rate": float | None, "fertility": float | None}`` over a sample of rows, measured on
+    the texts the task type class ``task_type`` names (``texts(row)``)."""
+    texts = [t for r in rows[:SAMPLE] for t in task_type.texts(r) if t and t.strip()]
     if not texts:
         return {"unk_rate": None, "fertility": None}
     encoded = tokenizer(texts, add_special_tokens=False)["input_ids"]
