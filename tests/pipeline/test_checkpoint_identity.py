@@ -115,3 +115,24 @@ def test_a_copied_data_root_keeps_checkpoints_and_cells(tiny_model, pipeline_roo
     res2 = xcopa(tiny_model, moved, out)
     assert cell_file.stat().st_mtime_ns == stamp and len(stage_dirs(out)) == 1
     assert res2.cells[0].info["fingerprint"] == res.cells[0].info["fingerprint"]
+
+
+def percent_accuracy(predictions, references, **_):
+    return 100.0 * sum(p == r for p, r in zip(predictions, references)) / len(references)
+
+
+def test_a_metric_that_returns_a_percentage_is_one_clear_error(tiny_model, pipeline_root, tmp_path):
+    import pytest
+
+    from xbench.errors import UserError
+    from xbench.registry import Metric, get_registry, hookimpl
+
+    class Plugin:
+        @hookimpl
+        def xbench_metrics(self):
+            return [Metric("accuracy", f"{__name__}:percent_accuracy", override=True)]
+
+    get_registry().register(Plugin(), "percent_metric_test")  # the autouse fixture resets the registry
+    with pytest.raises(UserError, match=r"xcopa/et: metric 'accuracy' returned [0-9.]+; xbench stores metrics as fractions"):
+        xcopa(tiny_model, pipeline_root, tmp_path / "run")
+    assert not list((tmp_path / "run").glob("seed-1/cells/xcopa/*.json"))

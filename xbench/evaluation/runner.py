@@ -349,6 +349,10 @@ class Runner:
             for name in spec.metrics:
                 fn = self.registry.get("metrics", name).load()
                 interval = bootstrap_ci(fn, preds, refs, language=lang, options=doc.get("options"))
+                if not (isinstance(interval.point, (int, float)) and 0.0 <= interval.point <= 1.0):
+                    raise UserError(f"{spec.name}/{lang}: metric '{name}' returned {interval.point!r}; xbench stores "
+                                    "metrics as fractions in [0, 1] (fix: make the metric return a fraction, e.g. "
+                                    "accuracy 0.61 rather than 61, or rescale a correlation to [0, 1])")
                 metrics[name] = interval.point
                 ci[name] = [interval.low, interval.high]
         if is_main_process():
