@@ -12,7 +12,6 @@ only: resolving an alias must stay cheap (no torch).
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import importlib.metadata as md
 import json
@@ -21,10 +20,10 @@ import re
 import shutil
 import tempfile
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from xbench.errors import UserError
+from xbench.locks import file_lock
 from xbench.paths import write_atomic, xbench_home
 
 MARKER = ".xbench-assembled.json"
@@ -43,7 +42,7 @@ def assembled_path(alias) -> Path:
         return found
     pieces = _locate(alias)  # before taking the lock: a missing part is reported at once
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(target.with_name(f".{target.name}.lock")):
+    with file_lock(target.with_name(f".{target.name}.lock")):
         found = _finished(target, alias.sha256)  # another process may have finished while we waited
         if found is not None:
             return found
@@ -99,18 +98,6 @@ def _record_sha256(file) -> str | None:
         return None
     value = file.hash.value
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()
-
-
-@contextmanager
-def _lock(path: Path):
-    # flock is released by the kernel if the process dies, so a killed assembly leaves no stale lock
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def _clean_leftovers(target: Path) -> None:

@@ -106,7 +106,7 @@ def _file_digests(folder: Path, names: list[str]) -> dict[str, str]:
     """Each file's sha256, from the memo where its stat is unchanged, else hashed (and memoised)."""
     memo_path = xbench_home() / "cache" / MEMO_NAME
     key = str(folder)
-    known = _load_memo(memo_path).get(key)
+    known = load_memo(memo_path).get(key)
     known = known if isinstance(known, dict) else {}
     now = time.time_ns()
     digests, entries = {}, {}
@@ -133,7 +133,7 @@ def _trusted(entry, stat: list[int]) -> bool:
             and isinstance(entry.get("sha256"), str))
 
 
-def _load_memo(path: Path) -> dict:
+def load_memo(path: Path) -> dict:
     """The memo, or {} if it is missing or unreadable (a corrupt memo is rewritten on the next save)."""
     try:
         memo = json.loads(path.read_text(encoding="utf-8"))
@@ -145,7 +145,7 @@ def _load_memo(path: Path) -> dict:
 def _save_memo(path: Path, key: str, entries: dict) -> None:
     # Re-read just before writing so entries another process saved meanwhile are kept; entries of
     # folders that no longer exist are dropped so the memo does not grow with deleted scratch runs.
-    memo = {k: v for k, v in _load_memo(path).items() if Path(k).is_dir()}
+    memo = {k: v for k, v in load_memo(path).items() if Path(k).is_dir()}
     memo[key] = entries
     try:
         write_atomic(path, json.dumps(memo, indent=1, sort_keys=True))
