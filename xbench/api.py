@@ -18,7 +18,7 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
              train_limit: int | None = None, epochs: float | None = None, seeds=(1,), output=None,
              finetune: bool = True, overwrite: bool = False, data_dir=None, progress: bool = True,
              record: bool = True, head_task: str | None = None, retrieval_layer: int | None = None,
-             adapter: str = "hf", save_every_seconds: float = 120.0):
+             adapter: str = "auto", num_fewshot: int = 0, save_every_seconds: float = 120.0):
     """Fine-tune ``model`` on each task's English training stages and evaluate it zero-shot.
 
     Arguments mirror ``xbench eval``; returns ``xbench.results.run.RunResults`` (``.table()``,
@@ -35,7 +35,8 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
         limit=limit, train_limit=train_limit, epochs=epochs, seeds=list(seeds),
         output=Path(output) if output else None, finetune=finetune, overwrite=overwrite,
         data_dir=Path(data_dir) if data_dir else None, progress=progress, head_task=head_task,
-        retrieval_layer=retrieval_layer, adapter=adapter, save_every_seconds=save_every_seconds)
+        retrieval_layer=retrieval_layer, adapter=adapter, num_fewshot=num_fewshot,
+        save_every_seconds=save_every_seconds)
     results, output = run_eval(config)
     if record:
         from xbench.results.store import record_run

@@ -42,7 +42,11 @@ def _batch_size(value: str):
 @click.option("--finetune/--no-finetune", default=True, show_default=True, help="Run the training stages.")
 @click.option("--overwrite", is_flag=True, help="Recompute cells that are already complete.")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Local data root (default $XBENCH_DATA_DIR, else the hub).")
-@click.option("--adapter", default="hf", show_default=True, help="Model adapter (see `xbench plugins --kind model_adapters`).")
+@click.option("--adapter", default="auto", show_default=True,
+              help="Model adapter: auto (from the checkpoint's config: causal LMs -> causal-lm, else hf), hf, "
+              "causal-lm, or a plugin's (see `xbench plugins`).")
+@click.option("--num-fewshot", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Prompted evaluation (causal LMs): k examples in each prompt, drawn with the seed.")
 @click.option("--head-task", help="Evaluate the checkpoint's head as is although it was trained on this other task "
               "(same head shape; flagged). Without it, a head trained on another task is replaced by training.")
 @click.option("--retrieval-layer", type=int, help="Hidden layer for retrieval tasks, overriding the spec's rule (recorded).")
@@ -55,7 +59,8 @@ def _batch_size(value: str):
               show_default=True, help="Format of the printed table.")
 @click.pass_context
 def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
-             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, head_task, retrieval_layer, checkpoint_every, executor_name, address, fmt):
+             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, num_fewshot, head_task, retrieval_layer, checkpoint_every, executor_name, address,
+             fmt):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b
@@ -63,6 +68,7 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
       xbench eval --model minilm-l6 --tasks panx --split dev --train-limit 5000 --epochs 3 --data-dir ../shared/data
       xbench eval --model minilm-l6 --tasks xtreme/tatoeba --data-dir ../shared/data
       xbench eval --model ./ckpt --tasks xcopa --train-stages copa:train --seeds 1,2,3
+      xbench eval --model ./my-gpt2 --tasks xcopa,xnli --num-fewshot 5 --data-dir ../shared/data   (prompted)
       xbench eval --model minilm-l6 --tasks xcopa,panx --seeds 1,2,3 --executor ray --address auto
       accelerate launch -m xbench eval --model xlm-roberta-large --tasks xtreme
     """
@@ -80,7 +86,7 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
                         train_limit=train_limit, epochs=epochs, seeds=parse_seeds(seeds), output=output,
                         finetune=finetune, overwrite=overwrite, data_dir=data_dir,
                         save_every_seconds=checkpoint_every, retrieval_layer=retrieval_layer,
-                        adapter=adapter, head_task=head_task)
+                        adapter=adapter, num_fewshot=num_fewshot, head_task=head_task)
     registry = registry_for(ctx)
     from xbench.executors import get_executor
 

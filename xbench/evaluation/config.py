@@ -45,7 +45,8 @@ class EvalConfig:
     progress: bool = True
     save_every_seconds: float = 120.0
     retrieval_layer: int | None = None  # override the spec's layer rule for retrieval task types
-    adapter: str = "hf"  # the registered model adapter that loads the checkpoint
+    adapter: str = "auto"  # the registered model adapter (auto: chosen from the checkpoint's config.json)
+    num_fewshot: int = 0  # k-shot examples in each prompt (prompted evaluation of causal LMs)
     head_task: str | None = None  # evaluate a head trained on this other task as is (flagged)
 
     def to_dict(self) -> dict:

@@ -52,6 +52,7 @@ class CellContext:
     loaded: object
     load: object  # Callable[[str], LoadedSplit]
     encode: object = None  # Callable[[task_type, examples], features], through the tokenisation cache
+    examples_of: object = None  # Callable[[str], list[dict]]: another split's examples, prepared like these
 
 
 class Runner:
@@ -125,7 +126,15 @@ class Runner:
         self.precision = pick_precision(self.config.precision, self.device)
         torch.set_grad_enabled(True)
         self.output.mkdir(parents=True, exist_ok=True)
-        self.adapter = self.registry.get("model_adapters", self.config.adapter).load()()
+        from xbench.models.hf import choose_adapter
+
+        self.adapter_name = choose_adapter(self.config.adapter, self.model_path, self.registry)
+        self.adapter = self.registry.get("model_adapters", self.adapter_name).load()()
+        # a prompted adapter (causal LM) scores answers by log-likelihood: nothing is fine-tuned
+        self.prompted = bool(getattr(self.adapter, "prompted", False))
+        if self.prompted and self.config.train_stages:
+            raise UserError(f"--train-stages: {self.config.model} is evaluated prompted (adapter {self.adapter_name}), "
+                            "which fine-tunes nothing (fix: drop --train-stages, or --adapter hf for an encoder)")
         self.tokenizer = self.adapter.load_tokenizer(self.model_path)
         self.n_layers = self.adapter.num_layers(self.model_path)
 
@@ -180,6 +189,17 @@ class Runner:
                 cells.append(self.missing_cell(sel, lang, split, seed, str(err), flags))
         if not data:
             return cells
+        if self.prompted:
+            from xbench.prompting.evaluate import prompt_problem
+
+            tt = self.task_type(spec.doc, spec.name)
+            for lang in list(data):
+                problem = prompt_problem(tt, self.prompt_doc(sel, lang), lang)
+                if problem:
+                    cells.append(self.missing_cell(sel, lang, split, seed, problem, flags))
+                    del data[lang]
+            if not data:
+                return cells
         reported = {(spec.name, split, lang) for lang in langs}
         try:
             choice, planned, train_flags = self.choose_model(sel, seed, reported)
@@ -271,6 +291,15 @@ class Runner:
             doc = {**doc, "retrieval": {**doc["retrieval"], "layer_override": self.config.retrieval_layer}}
         return cls(doc, self.tokenizer, max_length=max_length or recipe.max_length, adapter=self.adapter)
 
+    def prompt_doc(self, sel, lang: str) -> dict:
+        """The spec whose prompts a cell uses: a reference-only language (English COPA beside XCOPA)
+        is prompted as its own task is."""
+        spec = sel.task
+        ref = spec.doc.get("options", {}).get("reference_cell")
+        if ref and lang == ref["language"] and lang not in spec.languages:
+            return self.catalog.task(ref["task"]).for_language(lang)
+        return spec.for_language(lang)
+
     def cell_fingerprint(self, sel, cell: CellInput, choice) -> str | None:
         """What a finished cell depends on: the spec, the evaluated data, the evaluated weights (their
         content hash) and the settings that change results. None while the checkpoint is untrained."""
@@ -280,6 +309,8 @@ class Runner:
                  "chain": [s.get("key") for s in choice.info.get("stages", [])], "flags": sorted(choice.flags),
                  "limit": self.config.limit, "retrieval_layer": self.config.retrieval_layer,
                  "examples": cell.info.get("questions_from_english")}
+        if self.prompted:  # the same weights scored prompted are another cell; k-shot draws follow the seed
+            ident |= {"adapter": self.adapter_name, "num_fewshot": self.config.num_fewshot}
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
 
     def target_dev_sets(self, sel, reported: set) -> dict[str, list[dict]]:
@@ -340,8 +371,17 @@ class Runner:
                                 f"{spec.name} {lang}")
         started = time.time()
         context = CellContext(loaded.loaded, lambda other: self.load(sel, other, lang).loaded,
-                              lambda task_type, exs: encode_cached(task_type, loaded.loaded, exs, spec.version))
-        out = tt.evaluate(model, examples, engine, context)
+                              lambda task_type, exs: encode_cached(task_type, loaded.loaded, exs, spec.version),
+                              lambda other: self.load(sel, other, lang).examples)
+        if self.prompted:
+            from xbench.prompting.evaluate import PromptSettings
+
+            settings = PromptSettings(spec.name, lang, split, seed, self.config.num_fewshot)
+            tt = self.task_type(self.prompt_doc(sel, lang), spec.name)
+            out = self.adapter.evaluate_cell(tt, model, examples, engine, context, settings)
+            flags = flags + self.adapter.cell_flags(settings)
+        else:
+            out = tt.evaluate(model, examples, engine, context)
         preds, refs = out.predictions, out.references
         labelled = bool(refs) and all(r is not None for r in refs)
         metrics, ci = {}, {}
@@ -355,6 +395,10 @@ class Runner:
                                     "accuracy 0.61 rather than 61, or rescale a correlation to [0, 1])")
                 metrics[name] = interval.point
                 ci[name] = [interval.low, interval.high]
+                for variant, variant_preds in out.variants.items():
+                    alt = bootstrap_ci(fn, variant_preds, refs, language=lang, options=doc.get("options"))
+                    metrics[f"{name}_{variant}"] = alt.point
+                    ci[f"{name}_{variant}"] = [alt.low, alt.high]
         if is_main_process():
             artifacts.write_items(artifacts.items_path(self.output, seed, spec.name, split, lang), out.records)
             ext, text = out.submission

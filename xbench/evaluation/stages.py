@@ -64,11 +64,13 @@ class ModelChoice:
 
 
 def head_choice(runner, sel) -> ModelChoice | None:
-    """The given checkpoint as is, when that is right: a zero-shot task type, a head trained on this
-    task, ``--head-task`` naming the head's task (flagged), or ``--no-finetune`` (untrained head)."""
+    """The given checkpoint as is, when that is right: prompted evaluation (a causal LM), a zero-shot
+    task type, a head trained on this task, ``--head-task`` naming the head's task (flagged), or ``--no-finetune`` (untrained head)."""
     spec = sel.task
     tt = runner.task_type(spec.doc, spec.name)
     model_path = Path(runner.model_path)
+    if getattr(runner, "prompted", False):
+        return ModelChoice(model_path, {"finetuned": False, "reason": f"prompted evaluation ({runner.adapter_name} adapter)"})
     if not tt.needs_training:
         return ModelChoice(model_path, {"finetuned": False, "reason": "zero-shot task type"})
     head = tt.saved_head(runner.model_path)

@@ -35,3 +35,27 @@ class HFAdapter:
 
         cfg = AutoConfig.from_pretrained(path)
         return getattr(cfg, "num_hidden_layers", None) or getattr(cfg, "n_layer", None) or 12
+
+
+DEFAULT_ADAPTER = "hf"
+
+
+def choose_adapter(requested: str, model_path: str, registry) -> str:
+    """The adapter name for a checkpoint: ``requested`` unless it is ``auto``; then the adapter whose
+    ``claims`` match an architecture in the checkpoint's ``config.json`` (none, or no local config: hf)."""
+    import fnmatch
+    import json
+    from pathlib import Path
+
+    if requested != "auto":
+        registry.get("model_adapters", requested)  # an unknown name fails here, with did-you-mean
+        return requested
+    config = Path(model_path) / "config.json"
+    try:
+        architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
+    except (OSError, ValueError):
+        return DEFAULT_ADAPTER  # a hub id, or a config transformers will report on
+    for name, adapter in registry.collect("model_adapters").items():
+        if any(fnmatch.fnmatchcase(a, pattern) for a in architectures for pattern in adapter.claims):
+            return name
+    return DEFAULT_ADAPTER

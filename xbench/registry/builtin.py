@@ -131,7 +131,10 @@ def xbench_model_aliases():
 @hookimpl
 def xbench_model_adapters():
     return [ModelAdapter("hf", "xbench.models.hf:HFAdapter",
-                         "Hugging Face transformers checkpoints: encoders with task heads (Auto classes).")]
+                         "Hugging Face transformers checkpoints: encoders with task heads (Auto classes)."),
+            ModelAdapter("causal-lm", "xbench.models.causal_lm:CausalLMAdapter",
+                         "Hugging Face causal LMs, evaluated prompted: answers ranked by log-likelihood.",
+                         claims=("*ForCausalLM", "*LMHeadModel"))]
 
 
 @hookimpl

@@ -60,6 +60,10 @@ class DataLayout(Component):
 
 @dataclass(frozen=True)
 class ModelAdapter(Component):
+    """``claims``: glob patterns over a checkpoint's ``config.json`` ``architectures``; ``--adapter auto``
+    picks the adapter that claims one of them (none: ``hf``)."""
+
+    claims: tuple[str, ...] = ()
     kind = "model adapter"
 
 

@@ -203,6 +203,29 @@ def task_problems(doc: dict, registry) -> list[Problem]:
             if lang not in langs and not (section == "prompts" and lang == "default"):
                 problems.append(Problem((section, lang), f"language '{lang}' is not in the task's languages",
                                         "add it to `languages:` or remove this entry"))
+    problems += prompt_problems(doc)
+    return problems
+
+
+def prompt_problems(doc: dict) -> list[Problem]:
+    """Template syntax and filter names of the prompts (slot names are the task type's, checked when
+    an item is rendered)."""
+    from xbench.prompting.templates import FILTERS, placeholders, unbalanced
+
+    problems = []
+    for lang, prompt in (doc.get("prompts") or {}).items():
+        for key in ("template", "choices", "description"):
+            text = prompt.get(key)
+            if not isinstance(text, str):
+                continue
+            if unbalanced(text):
+                problems.append(Problem(("prompts", lang, key), f"unbalanced brace in {text!r}",
+                                        "write {{ or }} for a literal brace"))
+            for name, filters in placeholders(text):
+                for f in filters:
+                    if f not in FILTERS:
+                        problems.append(Problem(("prompts", lang, key), f"unknown filter '{f}' in '{{{name}|…}}'"
+                                                f"{did_you_mean(f, FILTERS)}", f"filters: {', '.join(FILTERS)}"))
     return problems
 
 

@@ -28,6 +28,9 @@ class CellOutput:
     info: dict = field(default_factory=dict)  # recorded with the cell (e.g. layer used, threshold)
     flags: list[str] = field(default_factory=list)  # comparability flags the evaluation itself adds
     n_items: int | None = None  # items scored (default: len(references))
+    # predictions under another decision rule, scored with every spec metric as <metric>_<variant>
+    # (prompted cells: "norm", the per-character log-likelihood argmax)
+    variants: dict[str, list] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.n_items is None:
@@ -226,6 +229,18 @@ class TaskType:
             if out[f["example_index"]] is None and getattr(o, "ndim", 0) == 1:
                 out[f["example_index"]] = [round(float(x), 5) for x in o]
         return out
+
+    # ---- prompted evaluation (causal LMs, ``xbench.prompting``) ------------------------------------
+    def prompt_slots(self, example: dict, words: dict) -> tuple[dict, list[dict]]:
+        """(the item's template slots, one dict per answer) for a spec's ``prompts:``. Each answer
+        dict holds that answer's own slots (e.g. ``choice``, ``word``) and ``answer``: the prediction
+        it stands for. ``words`` is the prompt's word mapping for this language. A type without a
+        prompted form (tagging, span QA, retrieval) keeps this default."""
+        raise NotImplementedError(f"task type {self.spec['type']} has no prompted form")
+
+    @classmethod
+    def has_prompted_form(cls) -> bool:
+        return cls.prompt_slots is not TaskType.prompt_slots
 
     # ---- outputs ----------------------------------------------------------------------------------
     def outputs(self, model_output, batch) -> list[np.ndarray]:

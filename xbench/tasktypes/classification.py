@@ -69,6 +69,11 @@ class SequenceClassification(TaskType):
             features.append(f)
         return features
 
+    def prompt_slots(self, example, words):
+        # one answer per label, in the spec's label order; `word`: the prompt's word for the label
+        slots = {"text_a": example["text_a"], "text_b": example.get("text_b", "")}
+        return slots, [{"label": str(l), "word": words.get(str(l)), "answer": str(l)} for l in self.labels]
+
     def decode(self, examples, features, outputs):
         preds = [None] * len(examples)
         for f, logits in zip(features, outputs):

@@ -89,6 +89,12 @@ class MultipleChoice(TaskType):
                 features[i]["labels"] = int(ex["label"])
         return features
 
+    def prompt_slots(self, example, words):
+        # `connective`: the prompt's word for the question (XCOPA/COPA: cause -> "because")
+        question = example.get("question") or ""
+        slots = {"context": example["context"], "question": question, "connective": words.get(question)}
+        return slots, [{"choice": c, "answer": i} for i, c in enumerate(example["choices"])]
+
     def decode(self, examples, features, outputs):
         preds = [None] * len(examples)
         for f, scores in zip(features, outputs):
