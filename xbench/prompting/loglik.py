@@ -278,14 +278,16 @@ class LoglikScorer:
                     picked = self.model.get_output_embeddings()(picked)
             logp = torch.log_softmax(picked.float(), dim=-1)
             tok = torch.tensor(toks, device=logp.device)
-            values = logp.gather(1, tok[:, None])[:, 0].double().cpu().tolist()
+            values = logp.gather(1, tok[:, None])[:, 0].cpu()
             greedy = (logp.argmax(dim=-1) == tok).cpu().tolist()
         result, i = [], 0
         for per_answer in targets:
             scores = []
             for tgt in per_answer:
                 n = len(tgt)
-                scores.append(ChoiceScore(float(sum(values[i:i + n])), bool(all(greedy[i:i + n])), n))
+                # summed in fp32 as lm-evaluation-harness does: with long continuations the fp32 sum's
+                # rounding (~1e-4 at -1000) would otherwise be most of the difference between the two
+                scores.append(ChoiceScore(float(values[i:i + n].sum()), bool(all(greedy[i:i + n])), n))
                 i += n
             result.append(scores)
         return result

@@ -1,0 +1,1 @@
+"""Prompted (log-likelihood) evaluation of causal LMs with lm-evaluation-harness."""
