@@ -1,6 +1,7 @@
 """Build a small, randomly initialised GPT-2 style causal LM as a local Hugging Face folder.
 
     python -m benchmarks.prompted.make_causal_lm --out DIR --size tiny|small [--vocab 8192] [--data-dir D]
+        [--train-steps N]
 
 * Tokenizer: byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer with add_prefix_space=False,
   ByteLevel decoder) trained with the `tokenizers` library on the texts of the shared XCOPA files
@@ -10,8 +11,14 @@
 * Model: `GPT2LMHeadModel`, random init with torch.manual_seed(0), fp32, saved as safetensors.
   tiny = 2 layers / 128 dims / 2 heads; small = GPT-2 small shape (12 / 768 / 12, 1024 positions).
 
-The output is deterministic: the same data and arguments give the same files. The model is meant
-for exercising the lm-evaluation-harness pipeline (see lmeval_run.py), not for good accuracy.
+* ``--train-steps N``: then N steps of language-model training (AdamW, batch 32 x 64 tokens, seed 0)
+  on the Tatoeba sentences of the shared data (all languages; no XCOPA, XNLI or PAWS-X text), so that
+  its predictions vary from item to item and per-token log-likelihoods are those of a model that has
+  learnt something (a random model answers every item alike and scores ~ -log(vocab) per token).
+
+Without training the output is deterministic: the same data and arguments give the same files. The
+model is meant for exercising evaluation pipelines (lmeval_run.py, compare.py, speed.py), not for
+good accuracy.
 """
 from __future__ import annotations
 
@@ -60,12 +67,40 @@ def train_tokenizer(data_dir: Path, vocab: int):
                                    unk_token=EOT, model_max_length=1024)
 
 
+def train(model, tokenizer, data_dir: Path, steps: int, seq: int = 64, batch: int = 32) -> float:
+    """Language-model training on Tatoeba text; returns the last batch's loss."""
+    import random
+
+    import torch
+
+    texts = [line.strip() for f in sorted((data_dir / "tatoeba").glob("tatoeba.*"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random(0).shuffle(texts)
+    ids = [t for ids in tokenizer(texts)["input_ids"] for t in ids + [tokenizer.eos_token_id]]
+    chunks = torch.tensor(ids[: len(ids) // seq * seq]).view(-1, seq)
+    torch.manual_seed(0)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.train()
+    loss = float("nan")
+    for step in range(steps):
+        rows = chunks[torch.randint(len(chunks), (batch,))]
+        out = model(input_ids=rows, labels=rows)
+        out.loss.backward()
+        opt.step()
+        opt.zero_grad()
+        loss = out.loss.item()
+        if step % 100 == 0:
+            print(f"step {step}: loss {loss:.3f}", flush=True)
+    return loss
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--size", choices=sorted(SIZES), default="tiny")
     ap.add_argument("--vocab", type=int, default=8192)
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
+    ap.add_argument("--train-steps", type=int, default=0, help="language-model training steps on Tatoeba text")
     args = ap.parse_args(argv)
 
     import torch
@@ -76,7 +111,10 @@ def main(argv=None) -> None:
     config = GPT2Config(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id,
                         eos_token_id=tokenizer.eos_token_id, **SIZES[args.size])
     torch.manual_seed(0)
-    model = GPT2LMHeadModel(config).to(torch.float32).eval()
+    model = GPT2LMHeadModel(config).to(torch.float32)
+    if args.train_steps:
+        print(f"trained {args.train_steps} steps: loss {train(model, tokenizer, args.data_dir, args.train_steps):.3f}")
+    model.eval()
     args.out.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(args.out)
     model.save_pretrained(args.out, safe_serialization=True)

@@ -59,8 +59,8 @@ def _batch_size(value: str):
               show_default=True, help="Format of the printed table.")
 @click.pass_context
 def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
-             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, num_fewshot, head_task, retrieval_layer, checkpoint_every, executor_name, address,
-             fmt):
+             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, num_fewshot, head_task,
+             retrieval_layer, checkpoint_every, executor_name, address, fmt):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b

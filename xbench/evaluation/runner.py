@@ -310,7 +310,11 @@ class Runner:
                  "limit": self.config.limit, "retrieval_layer": self.config.retrieval_layer,
                  "examples": cell.info.get("questions_from_english")}
         if self.prompted:  # the same weights scored prompted are another cell; k-shot draws follow the seed
-            ident |= {"adapter": self.adapter_name, "num_fewshot": self.config.num_fewshot}
+            from xbench.prompting import SCORER_VERSION
+
+            ident |= {"adapter": self.adapter_name, "num_fewshot": self.config.num_fewshot,
+                      "prompts": self.prompt_doc(sel, cell.loaded.language).get("prompts"),
+                      "scorer": SCORER_VERSION}
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
 
     def target_dev_sets(self, sel, reported: set) -> dict[str, list[dict]]:

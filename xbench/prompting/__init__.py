@@ -7,3 +7,5 @@ the highest per-character log-likelihood (``accuracy_norm``, lm-evaluation-harne
 - ``loglik``: scoring continuations with a causal LM, each item's shared prefix computed once;
 - ``evaluate``: one cell, scored, with per-item records.
 """
+
+SCORER_VERSION = 1  # part of every prompted cell's key: bump when scoring changes for the same inputs

@@ -78,7 +78,12 @@ def xbench_data_layouts():
 def xbench_model_adapters():
     """Model adapters: how a model family is loaded and run (encoder with heads, causal LM, ...).
 
-    :return: list of ``ModelAdapter``.
+    :return: list of ``ModelAdapter``; ``target`` resolves to a class with ``load_model(path,
+        auto_class, **kwargs)``, ``load_tokenizer(path)`` and ``num_layers(path)`` (see
+        ``xbench.models.hf.HFAdapter``). ``claims`` (architecture globs) lets ``--adapter auto`` pick it.
+        An adapter with ``prompted = True`` evaluates cells itself, without fine-tuning:
+        ``evaluate_cell(task_type, model, examples, engine, cell, settings) -> CellOutput`` and
+        ``cell_flags(settings)`` (see ``xbench.models.causal_lm.CausalLMAdapter``).
     """
 
 
