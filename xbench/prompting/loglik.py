@@ -285,9 +285,8 @@ class LoglikScorer:
             scores = []
             for tgt in per_answer:
                 n = len(tgt)
-                # summed in fp32 as lm-evaluation-harness does: with long continuations the fp32 sum's
-                # rounding (~1e-4 at -1000) would otherwise be most of the difference between the two
-                scores.append(ChoiceScore(float(values[i:i + n].sum()), bool(all(greedy[i:i + n])), n))
+                # summed in fp64: lm-evaluation-harness's fp32 sum carries ~1e-4 of rounding at -1000
+                scores.append(ChoiceScore(float(values[i:i + n].double().sum()), bool(all(greedy[i:i + n])), n))
                 i += n
             result.append(scores)
         return result
