@@ -18,11 +18,14 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
              train_limit: int | None = None, epochs: float | None = None, seeds=(1,), output=None,
              finetune: bool = True, overwrite: bool = False, data_dir=None, progress: bool = True,
              record: bool = True, head_task: str | None = None, retrieval_layer: int | None = None,
-             adapter: str = "auto", num_fewshot: int = 0, save_every_seconds: float = 120.0):
+             adapter: str = "auto", num_fewshot: int = 0, save_every_seconds: float = 120.0,
+             trust_remote_code: bool = False, allow_pickle: bool = False):
     """Fine-tune ``model`` on each task's English training stages and evaluate it zero-shot.
 
     Arguments mirror ``xbench eval``; returns ``xbench.results.run.RunResults`` (``.table()``,
     ``.to_pandas()``, ``.to_json()``). The run is recorded in the results store unless ``record=False``.
+    ``trust_remote_code`` and ``allow_pickle`` (``--trust-remote-code``, ``--allow-pickle``) permit a
+    model folder's own Python code and pickle weights; without them such models are refused.
     """
     from xbench.evaluation.config import EvalConfig
     from xbench.evaluation.jobs import run_eval
@@ -32,11 +35,12 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
         languages=(dict(languages) if isinstance(languages, dict) else list(languages)) if languages else None,
         split=split, train_stages=train_stages,
         allow_train_on_eval=allow_train_on_eval, batch_size=batch_size, device=device, precision=precision,
-        limit=limit, train_limit=train_limit, epochs=epochs, seeds=list(seeds),
+        limit=limit, train_limit=train_limit, epochs=epochs,
+        seeds=[seeds] if isinstance(seeds, int) else list(seeds),  # checked (as --seeds) by EvalConfig
         output=Path(output) if output else None, finetune=finetune, overwrite=overwrite,
         data_dir=Path(data_dir) if data_dir else None, progress=progress, head_task=head_task,
         retrieval_layer=retrieval_layer, adapter=adapter, num_fewshot=num_fewshot,
-        save_every_seconds=save_every_seconds)
+        save_every_seconds=save_every_seconds, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
     results, output = run_eval(config)
     if record:
         from xbench.results.store import record_run

@@ -79,6 +79,7 @@ def compare_cell(ours: list[dict], theirs: list[dict]) -> dict:
     """Item by item, in file order (lm-eval's doc_id order; both skip the same empty pairs)."""
     worst, text_mismatch, pred_diff, norm_diff, bad = 0.0, 0, 0, 0, []
     answers = over = over_allowed = 0
+    worst_rel = 0.0
     n = min(len(ours), len(theirs))
     for a, b in zip(ours, theirs):
         args = [[a["prompt"], c["continuation"]] for c in a["choices"]]
@@ -89,6 +90,7 @@ def compare_cell(ours: list[dict], theirs: list[dict]) -> dict:
             continue
         diffs = [abs(c["loglikelihood"] - ll) for c, ll in zip(a["choices"], b["lls"])]
         worst = max(worst, *diffs)
+        worst_rel = max(worst_rel, *(d / max(abs(ll), 1e-12) for d, ll in zip(diffs, b["lls"])))
         answers += len(diffs)
         over += sum(d > TOLERANCE for d in diffs)
         over_allowed += sum(d > allowed(ll) for d, ll in zip(diffs, b["lls"]))
@@ -98,7 +100,8 @@ def compare_cell(ours: list[dict], theirs: list[dict]) -> dict:
     acc_ours = sum(r["correct"] for r in ours) / max(len(ours), 1)
     acc_theirs = sum(r["acc"] for r in theirs) / max(len(theirs), 1)
     return {"items_xbench": len(ours), "items_lm_eval": len(theirs), "compared": n,
-            "text_mismatches": text_mismatch, "max_abs_loglik_diff": worst, "answers": answers,
+            "text_mismatches": text_mismatch, "max_abs_loglik_diff": worst, "max_rel_loglik_diff": worst_rel,
+            "answers": answers,
             "answers_over_1e-4": over, "answers_over_tolerance": over_allowed, "acc_item_differences": pred_diff,
             "acc_norm_item_differences": norm_diff, "acc_xbench": acc_ours, "acc_lm_eval": acc_theirs,
             "examples_of_mismatch": bad,

@@ -41,3 +41,23 @@ def test_dual_encoder_ranking_on_fixtures(tiny_model, tmp_path):
         items = (tmp_path / "run" / "seed-1" / "items" / key[0] / f"test-{key[1]}.jsonl").read_text().splitlines()
         assert len(items) == cell.n_items == cell.info["n_queries"]
         assert all(len(json.loads(x)["prediction"]) == cell.info["top_k"] for x in items)
+
+
+def test_xtreme_r_tatoeba_flags_a_raw_encoder_and_reused_cells_follow_the_group(tiny_model, shared_data, tmp_path):
+    out = tmp_path / "run"
+
+    def run(address):
+        res = xbench.evaluate(str(tiny_model), address, languages=["de"], limit=20, output=out,
+                              data_dir=shared_data, progress=False, record=False)
+        (cell,) = res.cells
+        return cell, res.table()
+
+    xtreme, table = run("xtreme/tatoeba")
+    assert "encoder_not_finetuned" not in xtreme.flags and xtreme.info["mode"] == "tatoeba"
+    assert "retrieval layer: xtreme/tatoeba [test]: hidden layer" in table  # the layer is printed
+    # the same cell for XTREME-R (whose protocol fine-tunes the encoder on SQuAD) is flagged, not reused
+    xtreme_r, _ = run("xtreme-r/tatoeba")
+    assert "encoder_not_finetuned" in xtreme_r.flags and xtreme_r.info["encoder_training"] is None
+    assert xtreme_r.metrics == xtreme.metrics
+    again, _ = run("xtreme/tatoeba")
+    assert "encoder_not_finetuned" not in again.flags

@@ -49,7 +49,7 @@ def test_multitask_training_writes_encoder_heads_and_manifest_and_reuses(tiny_mo
 
 
 def test_bad_train_arguments_are_one_line_errors(tiny_model, pipeline_root, tmp_path):
-    for extra, words in ((["--sampler", "temprature:2"], "unknown sampler"), (["--max-steps", "0"], "positive"),
+    for extra, words in ((["--sampler", "temprature:2"], "unknown sampler"), (["--max-steps", "0"], "must be at least 1"),
                          (["--tasks", "siqa,siqa"], "appears twice"), (["--tasks", "tatoeba"], "no trainable head"),
                          (["--tasks", "xnli:validation:xx"], "no language 'xx'")):
         argv = train_args(tiny_model, pipeline_root, tmp_path / "x")

@@ -125,14 +125,15 @@ def test_threshold_edge_cases():
         evaluate(all_good, None)
 
 
-def test_duplicate_texts_expand_to_all_ids_or_are_dropped():
+def test_duplicate_texts_are_dropped_by_default_or_expand_to_all_ids():
     src = UniqueSentences.from_rows(["zh-1", "zh-2", "zh-3"], ["same", "other", "same"])
     tgt = UniqueSentences.from_rows(["en-7", "en-8"], ["hello", "world"])
     mined = [MinedPair(0, 1, 1.4), MinedPair(1, 0, 1.2)]
-    expanded = candidate_pairs(mined, src, tgt)
+    expanded = candidate_pairs(mined, src, tgt, duplicates="all")
     assert [p.key for p in expanded] == [("zh-1", "en-8"), ("zh-3", "en-8"), ("zh-2", "en-7")]
     assert [p.score for p in expanded] == [1.4, 1.4, 1.2]
-    dropped = candidate_pairs(mined, src, tgt, duplicates="drop")
+    dropped = candidate_pairs(mined, src, tgt)  # XTREME's policy is the default
+    assert dropped == candidate_pairs(mined, src, tgt, duplicates="drop")
     assert [p.key for p in dropped] == [("zh-2", "en-7")]
     with pytest.raises(UserError, match="duplicates policy"):
         candidate_pairs(mined, src, tgt, duplicates="first")
@@ -146,3 +147,96 @@ def test_pair_file_round_trip(tmp_path):
     path.write_text("zh-1 en-2\n")
     with pytest.raises(UserError, match=r"test-zh.tsv:1"):
         read_pairs(path)
+
+
+# ---- XTREME's scorer (third_party/utils_retrieve.py), copied faithfully: it reads the mined text
+# pairs ("score<TAB>src text<TAB>trg text" lines), maps texts to ids with read_sent2id (which deletes
+# every text seen twice), keeps the max score per id pair, tunes the threshold with bucc_optimize
+# and extracts the pairs scoring >= it.
+
+def official_read_sent2id(ids, sentences):
+    repeated = set()
+    sent2id = {}
+    for id, sent in zip([i.strip() for i in ids], [s.strip() for s in sentences]):
+        if sent in sent2id:
+            repeated.add(sent)
+        else:
+            sent2id[sent] = id
+    for sent in repeated:
+        del sent2id[sent]
+    return sent2id
+
+
+def official_bucc_eval(candidate_lines, src_ids, src_texts, trg_ids, trg_texts, gold_pairs):
+    src_sent2id = official_read_sent2id(src_ids, src_texts)
+    trg_sent2id = official_read_sent2id(trg_ids, trg_texts)
+    candidate2score = {}
+    for line in candidate_lines:
+        score, src, trg = line.split("\t")
+        score = float(score)
+        src = src.strip()
+        trg = trg.strip()
+        if src in src_sent2id and trg in trg_sent2id:
+            src_id = src_sent2id[src]
+            trg_id = trg_sent2id[trg]
+            score = max(score, candidate2score.get((src_id, trg_id), score))
+            candidate2score[(src_id, trg_id)] = score
+    gold = {f"{s}\t{t}" for s, t in gold_pairs}
+    items = sorted(candidate2score.items(), key=lambda x: -x[1])  # bucc_optimize
+    ngold = len(gold)
+    nextract = ncorrect = 0
+    threshold = 0
+    best_f1 = 0
+    for i in range(len(items)):
+        nextract += 1
+        if "\t".join(items[i][0]) in gold:
+            ncorrect += 1
+        if ncorrect > 0:
+            precision = ncorrect / nextract
+            recall = ncorrect / ngold
+            f1 = 2 * precision * recall / (precision + recall)
+            if f1 > best_f1:
+                best_f1 = f1
+                threshold = (items[i][1] + items[i + 1][1]) / 2
+    bitexts = [src + "\t" + trg for (src, trg), score in candidate2score.items() if score >= threshold]  # bucc_extract
+    ncorrect = len(gold.intersection(bitexts))
+    precision = ncorrect / len(bitexts) if ncorrect else 0
+    recall = ncorrect / len(gold) if ncorrect else 0
+    f1 = 2 * precision * recall / (precision + recall) if ncorrect else 0
+    return threshold, {tuple(b.split("\t")) for b in bitexts}, (precision, recall, f1)
+
+
+def corpus_with_duplicates():
+    """The planted corpus, with repeated texts on both sides: source texts 0-3 and target texts of
+    gold pairs 4-5 each occur under a second id (all repeats carry gold pairs, so the policies differ
+    in what can be found), plus repeats of unrelated sentences."""
+    src, tgt, src_ids, tgt_ids, gold, tgt_of = planted_corpus()
+    src_texts, tgt_texts = [f"s{i}" for i in range(40)], [f"t{i}" for i in range(50)]
+    extra_src = [(f"de-dup-{i}", src_texts[i]) for i in (0, 1, 2, 3, 35)]
+    unrelated = next(t for t in range(50) if t not in tgt_of[:25])
+    extra_tgt = [(f"en-dup-{i}", tgt_texts[tgt_of[i]]) for i in (4, 5)] + [("en-dup-x", tgt_texts[unrelated])]
+    src_rows = list(zip(src_ids, src_texts)) + extra_src
+    tgt_rows = list(zip(tgt_ids, tgt_texts)) + extra_tgt
+    return src, tgt, src_rows, tgt_rows, gold
+
+
+def test_default_duplicate_policy_equals_the_official_scorer():
+    src, tgt, src_rows, tgt_rows, gold = corpus_with_duplicates()
+    src_side = UniqueSentences.from_rows(*zip(*src_rows))
+    tgt_side = UniqueSentences.from_rows(*zip(*tgt_rows))
+    assert (len(src_side), len(tgt_side)) == (40, 50)  # repeats are embedded and mined once
+    mined = mine(src, tgt, k=4, block_size=16)
+    # what XTREME's mining writes: the selected text pairs, best margin first
+    lines = [f"{p.score}\t{src_side.texts[p.src]}\t{tgt_side.texts[p.tgt]}" for p in mined]
+    threshold, predicted, (precision, recall, f1) = official_bucc_eval(
+        lines, *zip(*src_rows), *zip(*tgt_rows), gold)
+
+    ours = evaluate(candidate_pairs(mined, src_side, tgt_side), gold)
+    assert ours.threshold == threshold
+    assert set(ours.pairs) == predicted
+    assert (ours.scores.precision, ours.scores.recall, ours.scores.f1) == (precision, recall, f1)
+    assert recall < 20 / 22  # gold pairs on repeated texts cannot be found
+
+    # the other policy reports the repeated texts under every id: a different number
+    every = evaluate(candidate_pairs(mined, src_side, tgt_side, duplicates="all"), gold)
+    assert every.scores.f1 != f1 and every.scores.n_correct > ours.scores.n_correct

@@ -10,18 +10,6 @@ import click
 from xbench.errors import UserError
 
 
-def _batch_size(value: str):
-    if value == "auto":
-        return "auto"
-    try:
-        n = int(value)
-    except ValueError:
-        raise click.BadParameter("must be 'auto' or a positive integer") from None
-    if n < 1:
-        raise click.BadParameter("must be 'auto' or a positive integer")
-    return n
-
-
 @click.command("eval")
 @click.option("--model", required=True, help="Checkpoint folder, registered alias (e.g. minilm-l6) or hub id.")
 @click.option("--tasks", required=True, help="GROUP, NAME or GROUP/NAME, comma-separated (e.g. xtreme, panx, xtreme/tatoeba).")
@@ -49,6 +37,10 @@ def _batch_size(value: str):
               help="Prompted evaluation (causal LMs): k examples in each prompt, drawn with the seed.")
 @click.option("--head-task", help="Evaluate the checkpoint's head as is although it was trained on this other task "
               "(same head shape; flagged). Without it, a head trained on another task is replaced by training.")
+@click.option("--trust-remote-code", is_flag=True,
+              help="Let a model folder run its own Python code (auto_map in config.json). Off: such a model is refused.")
+@click.option("--allow-pickle", is_flag=True,
+              help="Load pickle weights (pytorch_model.bin, read with weights_only=True) of a folder without safetensors.")
 @click.option("--retrieval-layer", type=int, help="Hidden layer for retrieval tasks, overriding the spec's rule (recorded).")
 @click.option("--checkpoint-every", type=float, default=120.0, show_default=True,
               help="Seconds between fine-tuning checkpoints (an interrupted run resumes from the last one).")
@@ -60,7 +52,7 @@ def _batch_size(value: str):
 @click.pass_context
 def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
              limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, num_fewshot, head_task,
-             retrieval_layer, checkpoint_every, executor_name, address, fmt):
+             trust_remote_code, allow_pickle, retrieval_layer, checkpoint_every, executor_name, address, fmt):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b
@@ -82,11 +74,12 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
         raise UserError(f"--data-dir {data_dir}: no such folder")
     config = EvalConfig(model=model, tasks=tasks, languages=parse_languages(languages),
                         split=split, train_stages=train_stages, allow_train_on_eval=allow_train_on_eval,
-                        batch_size=_batch_size(batch_size), device=device, precision=precision, limit=limit,
+                        batch_size=batch_size, device=device, precision=precision, limit=limit,
                         train_limit=train_limit, epochs=epochs, seeds=parse_seeds(seeds), output=output,
                         finetune=finetune, overwrite=overwrite, data_dir=data_dir,
                         save_every_seconds=checkpoint_every, retrieval_layer=retrieval_layer,
-                        adapter=adapter, num_fewshot=num_fewshot, head_task=head_task)
+                        adapter=adapter, num_fewshot=num_fewshot, head_task=head_task,
+                        trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
     registry = registry_for(ctx)
     from xbench.executors import get_executor
 

@@ -16,9 +16,14 @@ def _catalog(ctx, extra_files=(), warn=True):
     from xbench.spec.catalog import Catalog
 
     catalog = Catalog(registry_for(ctx), extra_files=list(extra_files))
-    if warn:
+    if warn:  # one line per skipped spec file: its first problem, and where to see them all
+        by_source: dict[str, list] = {}
         for err in catalog.errors:
-            click.echo(f"xbench: warning: skipped invalid spec: {err}", err=True)
+            by_source.setdefault(getattr(err, "source", None) or err.file, []).append(err)
+        for source, errs in by_source.items():
+            more = f" (+{len(errs) - 1} more: `xbench tasks validate {source}`)" if len(errs) > 1 else ""
+            where = "" if errs[0].file == source else f" {source}"  # the problem may be in an included file
+            click.echo(f"xbench: warning: skipped invalid spec{where}: {errs[0]}{more}", err=True)
     return catalog
 
 

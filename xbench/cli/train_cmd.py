@@ -11,12 +11,6 @@ import click
 from xbench.errors import UserError
 
 
-def _positive(name: str, value):
-    if value is not None and value < 1:
-        raise UserError(f"{name} {value}: must be a positive integer")
-    return value
-
-
 @click.command("train")
 @click.option("--model", required=True, help="Base checkpoint: folder, registered alias (e.g. minilm-l6) or hub id.")
 @click.option("--tasks", required=True,
@@ -38,9 +32,13 @@ def _positive(name: str, value):
 @click.option("--adapter", default="hf", show_default=True, help="Model adapter.")
 @click.option("--checkpoint-every", type=float, default=120.0, show_default=True,
               help="Seconds between resumable training states.")
+@click.option("--trust-remote-code", is_flag=True,
+              help="Let the model folder run its own Python code (auto_map in config.json). Off: such a model is refused.")
+@click.option("--allow-pickle", is_flag=True,
+              help="Load pickle weights (pytorch_model.bin, read with weights_only=True) of a folder without safetensors.")
 @click.pass_context
 def train_cmd(ctx, model, tasks, sampler, max_steps, seed, limit, learning_rate, batch_size, grad_accum, output,
-              data_dir, device, precision, adapter, checkpoint_every):
+              data_dir, device, precision, adapter, checkpoint_every, trust_remote_code, allow_pickle):
     """Intermediate-task training: one shared encoder, one head per task, one task per step.
 
     \b
@@ -57,15 +55,13 @@ def train_cmd(ctx, model, tasks, sampler, max_steps, seed, limit, learning_rate,
         data_dir = Path(os.environ["XBENCH_DATA_DIR"])
     if data_dir is not None and not data_dir.is_dir():
         raise UserError(f"--data-dir {data_dir}: no such folder")
-    for name, value in (("--max-steps", max_steps), ("--limit", limit), ("--batch-size", batch_size),
-                        ("--grad-accum", grad_accum)):
-        _positive(name, value)
     if output is not None and output.exists() and not output.is_dir():
         raise UserError(f"--output {output}: is a file, not a folder")
     settings = IntermediateSettings(model=model, tasks=parse_tasks(tasks), output=output, sampler=sampler,
                                     max_steps=max_steps, seed=seed, limit=limit, data_dir=data_dir, device=device,
                                     precision=precision, adapter=adapter, learning_rate=learning_rate,
-                                    batch_size=batch_size, grad_accum=grad_accum, save_every_seconds=checkpoint_every)
+                                    batch_size=batch_size, grad_accum=grad_accum, save_every_seconds=checkpoint_every,
+                                    trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
     plan = IntermediatePlan(settings, registry_for(ctx))
     manifest = plan.run(log=lambda line: click.echo(line, err=True))
     state = "reused (already trained)" if manifest.get("reused") else "trained"

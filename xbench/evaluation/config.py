@@ -48,6 +48,22 @@ class EvalConfig:
     adapter: str = "auto"  # the registered model adapter (auto: chosen from the checkpoint's config.json)
     num_fewshot: int = 0  # k-shot examples in each prompt (prompted evaluation of causal LMs)
     head_task: str | None = None  # evaluate a head trained on this other task as is (flagged)
+    trust_remote_code: bool = False  # let a model folder run its own Python code (config.json auto_map)
+    allow_pickle: bool = False  # load pickle weights (pytorch_model.bin) when a folder has no safetensors
+
+    def __post_init__(self):
+        """Nonsense values are refused here, before anything loads: the one check that ``xbench eval``,
+        ``xbench run`` (its jobs) and ``xbench.evaluate()`` share. Messages use the CLI option names."""
+        self.limit = positive_int("--limit", self.limit, "drop it to evaluate every item")
+        self.train_limit = positive_int("--train-limit", self.train_limit, "drop it to train on every item")
+        self.epochs = positive_number("--epochs", self.epochs, "e.g. --epochs 3, or drop it for the recipe's epochs")
+        self.save_every_seconds = positive_number("--checkpoint-every", self.save_every_seconds,
+                                                  "seconds between checkpoints, e.g. 120; 0 = every step", zero_ok=True)
+        self.batch_size = parse_batch_size(self.batch_size)
+        self.seeds = check_seeds(self.seeds)
+        if self.train_stages and not self.finetune:
+            raise UserError("--train-stages does nothing with --no-finetune (nothing is trained) "
+                            "(fix: drop one of them)")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -92,6 +108,41 @@ class EvalConfig:
             return default, False
         return parse_stages(text), True
 
+    def split_tasks(self) -> list[str]:
+        """The tasks that ``--split TASK=SPLIT`` names."""
+        parts = filter(None, (p.strip() for p in (self.split or "").split(",")))
+        return list(dict.fromkeys(p.partition("=")[0].strip() for p in parts if "=" in p))
+
+    def stage_targets(self) -> list[str]:
+        """The target tasks that ``--train-stages TARGET=…`` names."""
+        if not self.train_stages or "=" not in self.train_stages:
+            return []
+        parts = filter(None, (p.strip() for p in self.train_stages.split(";")))
+        return list(dict.fromkeys(p.partition("=")[0].strip() for p in parts))
+
+    def check_task_options(self, selected: list[str]) -> None:
+        """``--split TASK=…`` and ``--train-stages TARGET=…`` must name selected tasks (else they would
+        be silently ignored)."""
+        for option, named, example in (("--split", self.split_tasks(), "TASK=dev"),
+                                       ("--train-stages", self.stage_targets(), "TARGET=TASK:SPLIT")):
+            unknown = [name for name in named if name not in selected]
+            if unknown:
+                raise UserError(f"{option} names {', '.join(unknown)}, not among the selected tasks "
+                                f"({', '.join(selected)}), so it would do nothing (fix: add it to --tasks, or "
+                                f"write {option} {example} with a task name from that list)")
+
+    def narrowed(self, task: str) -> dict:
+        """``split`` and ``train_stages`` as they apply to one task (what a job of that task carries)."""
+        split, asked = self.split_for(task, "")
+        out = {"split": split if asked else None, "train_stages": self.train_stages}
+        if self.train_stages and "=" in self.train_stages:
+            out["train_stages"] = None
+            for part in self.train_stages.split(";"):
+                target, _, stages = part.partition("=")
+                if target.strip() == task:
+                    out["train_stages"] = stages.replace("+", ",")
+        return out
+
 
 STAGE = re.compile(r"^(?P<task>[a-z][a-z0-9_]*):(?P<split>[a-z_]+)(?::(?P<recipe>[a-z0-9_]+))?$")
 
@@ -126,9 +177,63 @@ def parse_seeds(text: str) -> list[int]:
         seeds = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
         raise UserError(f"--seeds: '{text}' is not a comma-separated list of integers (e.g. 1,2,3)") from None
+    return check_seeds(seeds)
+
+
+def check_seeds(seeds) -> list[int]:
+    """At least one seed; each a non-negative integer, none twice (a repeated seed is not another run)."""
+    seeds = list(seeds)
     if not seeds:
         raise UserError("--seeds: give at least one seed (e.g. 1)")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int):
+            raise UserError(f"--seeds: {s!r} is not an integer (fix: e.g. --seeds 1,2,3)")
+        if s < 0:
+            raise UserError(f"--seeds: {s} is negative (fix: use seeds >= 0, e.g. --seeds 1,2,3)")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise UserError(f"--seeds: {', '.join(map(str, repeated))} given twice (a repeated seed repeats the same "
+                        f"run) (fix: list each seed once, e.g. --seeds {','.join(map(str, dict.fromkeys(seeds)))})")
     return seeds
+
+
+def positive_int(option: str, value, fix: str):
+    """None, or an integer >= 1; else a one-line error naming the option."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UserError(f"{option} {value!r}: must be a whole number >= 1 (fix: {fix})")
+    if value < 1:
+        raise UserError(f"{option} {value}: must be at least 1 (fix: give N >= 1, or {fix})")
+    return value
+
+
+def positive_number(option: str, value, fix: str, zero_ok: bool = False):
+    """None, or a number > 0 (>= 0 with ``zero_ok``); else a one-line error naming the option."""
+    if value is None:
+        return None
+    bound = ">= 0" if zero_ok else "> 0"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise UserError(f"{option} {value!r}: must be a number {bound} (fix: {fix})")
+    if value < 0 or (value == 0 and not zero_ok):
+        raise UserError(f"{option} {value:g}: must be {bound} (fix: {fix})")
+    return value
+
+
+def parse_batch_size(value):
+    """``auto`` or an integer >= 1 (a string of digits is read as one)."""
+    if isinstance(value, str) and value.strip() != "auto":
+        try:
+            value = int(value)
+        except ValueError:
+            raise UserError(f"--batch-size {value!r}: must be 'auto' or a whole number >= 1 "
+                            "(fix: e.g. --batch-size 32, or auto)") from None
+    if isinstance(value, str):
+        return "auto"
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"--batch-size {value!r}: must be 'auto' or a whole number >= 1 "
+                        "(fix: e.g. --batch-size 32, or auto)")
+    return value
 
 
 def default_output(model: str) -> Path:

@@ -43,6 +43,7 @@ def job_config(config: EvalConfig, task: str) -> dict:
         d.pop(key)
     if isinstance(config.languages, dict):
         d["languages"] = {task: config.languages[task]} if task in config.languages else None
+    d.update(config.narrowed(task))  # TASK=… forms of --split / --train-stages: only this task's part
     if config.data_dir is not None:  # a worker may run in another folder
         d["data_dir"] = str(Path(config.data_dir).resolve())
     return d

@@ -53,6 +53,7 @@ class CellContext:
     load: object  # Callable[[str], LoadedSplit]
     encode: object = None  # Callable[[task_type, examples], features], through the tokenisation cache
     examples_of: object = None  # Callable[[str], list[dict]]: another split's examples, prepared like these
+    group: str | None = None  # the benchmark the cell is evaluated for (e.g. XTREME-R Tatoeba's encoder flag)
 
 
 class Runner:
@@ -75,6 +76,7 @@ class Runner:
         if not self.selections:
             raise UserError(f"--tasks {config.tasks!r} selects no task (see `xbench tasks list`)")
         self._check_languages()
+        config.check_task_options(list(dict.fromkeys(sel.task.name for sel in self.selections)))
 
     # ---- planning ---------------------------------------------------------------------------------
     def _check_languages(self) -> None:
@@ -126,10 +128,11 @@ class Runner:
         self.precision = pick_precision(self.config.precision, self.device)
         torch.set_grad_enabled(True)
         self.output.mkdir(parents=True, exist_ok=True)
-        from xbench.models.hf import choose_adapter
+        from xbench.models.hf import choose_adapter, make_adapter
 
         self.adapter_name = choose_adapter(self.config.adapter, self.model_path, self.registry)
-        self.adapter = self.registry.get("model_adapters", self.adapter_name).load()()
+        self.adapter = make_adapter(self.registry, self.adapter_name, trust_remote_code=self.config.trust_remote_code,
+                                    allow_pickle=self.config.allow_pickle)
         # a prompted adapter (causal LM) scores answers by log-likelihood: nothing is fine-tuned
         self.prompted = bool(getattr(self.adapter, "prompted", False))
         if self.prompted and self.config.train_stages:
@@ -137,6 +140,8 @@ class Runner:
                             "which fine-tunes nothing (fix: drop --train-stages, or --adapter hf for an encoder)")
         self.tokenizer = self.adapter.load_tokenizer(self.model_path)
         self.n_layers = self.adapter.num_layers(self.model_path)
+        if hasattr(self.adapter, "check_weights"):  # pickle-only weights are refused before any data is read
+            self.adapter.check_weights(self.model_path)
 
     def run_cells(self) -> list[CellResult]:
         """Every selected task × seed: reuse finished cells, train what is missing, evaluate the rest."""
@@ -309,6 +314,8 @@ class Runner:
                  "chain": [s.get("key") for s in choice.info.get("stages", [])], "flags": sorted(choice.flags),
                  "limit": self.config.limit, "retrieval_layer": self.config.retrieval_layer,
                  "examples": cell.info.get("questions_from_english")}
+        if sel.group in (sel.task.doc.get("retrieval") or {}).get("finetuned_encoder_groups", ()):
+            ident["group"] = sel.group  # the cell's flags depend on the benchmark it is evaluated for
         if self.prompted:  # the same weights scored prompted are another cell; k-shot draws follow the seed
             from xbench.prompting import SCORER_VERSION
 
@@ -376,7 +383,7 @@ class Runner:
         started = time.time()
         context = CellContext(loaded.loaded, lambda other: self.load(sel, other, lang).loaded,
                               lambda task_type, exs: encode_cached(task_type, loaded.loaded, exs, spec.version),
-                              lambda other: self.load(sel, other, lang).examples)
+                              lambda other: self.load(sel, other, lang).examples, sel.group)
         if self.prompted:
             from xbench.prompting.evaluate import PromptSettings
 

@@ -123,7 +123,9 @@ def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, cha
     try:
         loaded = runner.cached_load(spec, stage.split, stage.language, runner.config.train_limit)
     except UserError as err:
-        raise NoTrainingData(f"no training data for stage {stage.task}:{stage.split} ({stage.language}): {err}") from None
+        raise NoTrainingData(f"no training data for stage {stage.task}:{stage.split} ({stage.language}): {err} "
+                             f"(fix: put {stage.task}'s {stage.split} files under --data-dir, or train on data "
+                             "you have: --train-stages TASK:SPLIT)") from None
     examples = loaded.dataset.to_list()
     train, held_out, selection, selection_data = examples, [], None, None
     dev_split = spec.doc.get("dev_split") or ("validation" if "validation" in spec.splits else None)

@@ -49,6 +49,7 @@ class Experiment:
 
 
 def load_experiment(path: Path | str, registry=None) -> Experiment:
+    from xbench.evaluation.config import EvalConfig, parse_batch_size
     from xbench.registry import get_registry
     from xbench.spec.catalog import Catalog
     from xbench.train.intermediate import parse_tasks
@@ -99,12 +100,25 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
             selections = catalog.select_many(address)
         except UserError as err:
             fail(("targets", i), str(err))
+        names = list(dict.fromkeys(sel.task.name for sel in selections))
+        named = EvalConfig(model="-", tasks=address, split=options.get("split"),
+                           train_stages=options.get("train_stages"))
+        for key, tasks in (("split", named.split_tasks()), ("train_stages", named.stage_targets())):
+            unknown = [t for t in tasks if t not in names]
+            if unknown:
+                fail(("targets", i, address, key), f"names {', '.join(unknown)}, not a task of target {address}, "
+                     "so it would do nothing", f"use one of {', '.join(names)}, or drop that part")
         for sel in selections:
             for lang in options.get("languages", []):
                 if lang not in sel.languages and lang != sel.task.doc.get("options", {}).get("reference_cell", {}).get("language"):
                     fail(("targets", i, address, "languages"), f"language '{lang}' is not a language of {sel.address}",
                          f"its languages: {' '.join(sel.languages)}")
         targets.append(Target(address, dict(options)))
+    try:
+        parse_batch_size(doc.get("batch_size", "auto"))
+    except UserError:
+        fail(("batch_size",), f"{doc['batch_size']!r} is not 'auto' or a whole number >= 1",
+             "e.g. `batch_size: 32`, or `batch_size: auto`")
     executor = doc.get("executor")
     if executor is not None and executor not in registry.collect("executors"):
         fail(("executor",), f"unknown executor '{executor}'{did_you_mean(executor, registry.collect('executors'))}",

@@ -17,11 +17,12 @@ class CausalLMAdapter(HFAdapter):
 
     def load_model(self, path: str, auto_class: str = "AutoModelForCausalLM", **_head_kwargs):
         """The LM itself, in fp32 (autocast lowers precision on GPUs); a task type's head class and
-        label arguments do not apply to prompted evaluation."""
+        label arguments do not apply to prompted evaluation. Loaded under the same rules as
+        ``HFAdapter`` (no model code unless ``trust_remote_code``, no pickles unless ``allow_pickle``)."""
         import torch
         from transformers import AutoModelForCausalLM
 
-        return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        return self.from_pretrained(AutoModelForCausalLM, path, dtype=torch.float32)
 
     def evaluate_cell(self, task_type, model, examples, engine, cell, settings):
         from xbench.prompting.evaluate import evaluate_prompted

@@ -4,37 +4,115 @@ An adapter is how the engine turns a checkpoint into a tokenizer and a model wit
 Task types name the head as a transformers Auto class (``AutoModelForTokenClassification``, …);
 another adapter (registered through the ``xbench_model_adapters`` hook and chosen with
 ``xbench eval --adapter NAME``) can map those names to its own model classes.
+
+Loading runs no code from a model folder: a folder whose ``config.json`` (``auto_map``) needs its own
+Python code is refused unless ``trust_remote_code`` (``--trust-remote-code``), and pickle weights
+(``pytorch_model.bin``) unless ``allow_pickle`` (``--allow-pickle``; transformers then reads them with
+``torch.load(weights_only=True)``). The runner sets both attributes on every adapter it makes
+(``make_adapter``); transformers never gets to ask ``[y/N]`` on the terminal.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from xbench.errors import UserError
+
+
+PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 
 
 class HFAdapter:
     name = "hf"
+    trust_remote_code = False  # run a model folder's own Python code (auto_map): --trust-remote-code
+    allow_pickle = False  # load pickle weights (pytorch_model.bin, with weights_only=True): --allow-pickle
 
     def load_model(self, path: str, auto_class: str, **kwargs):
         import transformers
 
         cls = getattr(transformers, auto_class)
-        return cls.from_pretrained(path, **kwargs)
+        return self.from_pretrained(cls, path, **kwargs)
 
     def load_tokenizer(self, path: str):
         from transformers import AutoTokenizer
 
         try:
-            return AutoTokenizer.from_pretrained(path)
+            return AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
         except OSError as exc:
             raise UserError(f"--model {path}: cannot load a tokenizer ({str(exc).splitlines()[0]}) (fix: give a "
                             "local checkpoint folder, a registered alias such as minilm-l6, or a hub id with "
                             "network access)") from None
+        except ValueError as exc:
+            if needs_remote_code(exc):
+                raise remote_code_error(path) from None
+            raise
 
     def num_layers(self, path: str) -> int:
         from transformers import AutoConfig
 
-        cfg = AutoConfig.from_pretrained(path)
+        try:
+            cfg = AutoConfig.from_pretrained(path, trust_remote_code=self.trust_remote_code)
+        except ValueError as exc:
+            if needs_remote_code(exc):
+                raise remote_code_error(path) from None
+            raise
         return getattr(cfg, "num_hidden_layers", None) or getattr(cfg, "n_layer", None) or 12
+
+    def check_weights(self, path: str) -> None:
+        """Refuse a local folder whose only weights are pickles (unless ``allow_pickle``), before any
+        data is read; a hub id is checked when it is loaded (``use_safetensors=True``)."""
+        folder = Path(path)
+        if self.allow_pickle or not folder.is_dir() or any((folder / n).is_file() for n in SAFE_WEIGHTS):
+            return
+        pickles = [n for n in PICKLE_WEIGHTS if (folder / n).is_file()]
+        if pickles:
+            raise pickle_error(path, f"its only weights are a pickle file ({pickles[0]})")
+
+    def from_pretrained(self, cls, path: str, **kwargs):
+        """``cls.from_pretrained`` under xbench's loading rules (see the module docstring); their
+        refusals are one-line ``UserError``s."""
+        self.check_weights(path)
+        kwargs.setdefault("trust_remote_code", self.trust_remote_code)
+        if not self.allow_pickle:
+            kwargs.setdefault("use_safetensors", True)
+        kwargs.setdefault("weights_only", True)
+        try:
+            return cls.from_pretrained(path, **kwargs)
+        except ValueError as exc:
+            if needs_remote_code(exc):
+                raise remote_code_error(path) from None
+            raise
+        except OSError as exc:
+            if not self.allow_pickle and not Path(path).is_dir() and "safetensors" in str(exc):
+                raise pickle_error(path, "the hub has no safetensors weights for it") from None
+            raise
+
+
+def make_adapter(registry, name: str, *, trust_remote_code: bool = False, allow_pickle: bool = False):
+    """An instance of the registered adapter ``name`` with the user's loading permissions set as the
+    attributes ``trust_remote_code`` and ``allow_pickle`` (an adapter that reads no Hugging Face files
+    may ignore them)."""
+    adapter = registry.get("model_adapters", name).load()()
+    adapter.trust_remote_code = bool(trust_remote_code)
+    adapter.allow_pickle = bool(allow_pickle)
+    return adapter
+
+
+def needs_remote_code(exc: Exception) -> bool:
+    """Whether transformers refused because the model needs its own code and trust_remote_code is off."""
+    return "trust_remote_code" in str(exc)
+
+
+def remote_code_error(path: str, fix: str = "read that code, then add --trust-remote-code if you trust it") -> UserError:
+    return UserError(f"model {path}: loading it would run Python code shipped with the model (auto_map in its "
+                     f"config.json or tokenizer_config.json), which xbench never does unasked (fix: {fix})")
+
+
+def pickle_error(path: str, what: str) -> UserError:
+    return UserError(f"model {path}: {what}; loading a pickle can run code, so xbench loads safetensors only "
+                     "(fix: convert the weights to model.safetensors, e.g. with transformers' save_pretrained, "
+                     "or add --allow-pickle if you trust the file)")
 
 
 DEFAULT_ADAPTER = "hf"

@@ -11,12 +11,14 @@ prompts the premise is part of every continuation). Each item is packed into one
 block attention mask (a suffix sees the prefix and itself), so every distinct token is computed once
 and the scores are those of separate forwards. Rows are sorted by length and batched by a token
 budget; identical rows are computed once; only the positions that are scored go through the LM head.
-The first batch is checked against plain per-answer forwards: a model that does not honour custom
-masks or positions is scored plainly (recorded as ``prefix_sharing: false``).
+The first rows a model scores are checked against plain per-answer forwards (once per model): a
+model that does not honour custom masks or positions is scored plainly (recorded as
+``prefix_sharing: false``).
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from tqdm.auto import tqdm
@@ -25,7 +27,9 @@ from xbench.engine.device import autocast
 
 CPU_TOKEN_BUDGET = 1024    # padded tokens per batch on CPU: larger batches fall out of cache and run slower
 GPU_TOKEN_BUDGET = 65536   # start on GPUs; halved on out-of-memory
-CHECK_TOLERANCE = 1e-4     # packed vs plain scores on the first batch
+CHECK_TOLERANCE = 1e-4     # packed vs plain scores on the first rows a model scores
+CHECK_ROWS = 4
+_SHARING_CHECKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> packing is exact
 
 
 @dataclass
@@ -133,7 +137,7 @@ class LoglikScorer:
         self.progress, self.desc = progress, desc
         self.tokens = Tokenization(tokenizer, model_window(model, tokenizer))
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        self.prefix_sharing: bool | None = None  # decided on the first batch
+        self.prefix_sharing: bool | None = None  # decided on the first batch (once per model)
         self.lm_head_only_scored = _plain_lm_head(model)
 
     # ---- public -----------------------------------------------------------------------------------
@@ -189,12 +193,17 @@ class LoglikScorer:
 
     def _batch(self, rows: list[Row]) -> list[list[ChoiceScore]]:
         if self.prefix_sharing is None:
-            packed = self._packed(rows)
-            plain = self._plain(rows)
-            worst = max(abs(a.loglikelihood - b.loglikelihood) for p, q in zip(packed, plain) for a, b in zip(p, q))
-            self.prefix_sharing = worst <= CHECK_TOLERANCE
-            return packed if self.prefix_sharing else plain
+            self.prefix_sharing = self._sharing_works(rows[:CHECK_ROWS])
         return self._packed(rows) if self.prefix_sharing else self._plain(rows)
+
+    def _sharing_works(self, rows: list[Row]) -> bool:
+        """Whether packed rows score as plain forwards do, checked once per model on a few rows."""
+        known = _SHARING_CHECKED.get(self.model)
+        if known is None:
+            packed, plain = self._packed(rows), self._plain(rows)
+            worst = max(abs(a.loglikelihood - b.loglikelihood) for p, q in zip(packed, plain) for a, b in zip(p, q))
+            known = _SHARING_CHECKED[self.model] = worst <= CHECK_TOLERANCE
+        return known
 
     def _packed(self, rows: list[Row]) -> list[list[ChoiceScore]]:
         import torch

@@ -81,6 +81,9 @@ def xbench_model_adapters():
     :return: list of ``ModelAdapter``; ``target`` resolves to a class with ``load_model(path,
         auto_class, **kwargs)``, ``load_tokenizer(path)`` and ``num_layers(path)`` (see
         ``xbench.models.hf.HFAdapter``). ``claims`` (architecture globs) lets ``--adapter auto`` pick it.
+        xbench sets ``trust_remote_code`` and ``allow_pickle`` on each instance it makes (the user's
+        ``--trust-remote-code`` / ``--allow-pickle``, default False): an adapter must not run a model
+        folder's code or unpickle its weights unless they are True.
         An adapter with ``prompted = True`` evaluates cells itself, without fine-tuning:
         ``evaluate_cell(task_type, model, examples, engine, cell, settings) -> CellOutput`` and
         ``cell_flags(settings)`` (see ``xbench.models.causal_lm.CausalLMAdapter``).

@@ -126,8 +126,12 @@ class RunResults:
 
     def to_pandas(self, aggregate: bool = False):
         """A long DataFrame: one row per cell × metric (``aggregate=True``: per seed-aggregated cell ×
-        metric, with mean, sd and n_seeds). Values are fractions."""
-        import pandas as pd
+        metric, with mean, sd and n_seeds). Values are fractions. Needs pandas (``xbench[pandas]``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UserError("to_pandas() needs pandas, which is not installed "
+                            "(fix: pip install 'xbench[pandas]', or use .to_json() / .table())") from None
 
         cols = ["address", "task", "group", "language", "split"]
         if aggregate:

@@ -53,6 +53,7 @@ class CellAggregate:
     flags: list[str] = field(default_factory=list)
     n_items: int = 0
     missing_reason: str | None = None
+    retrieval_layers: list[str] = field(default_factory=list)  # the cells' info["layer"] (retrieval tasks)
 
     def value(self, metric: str, seed: int | None = None) -> float | None:
         """The metric's mean over seeds (or one seed's value); None when it has none."""
@@ -94,5 +95,6 @@ def aggregate_seeds(cells: Iterable[CellResult]) -> list[CellAggregate]:
             address=address, task=first.task, group=first.group, language=language, split=split,
             status=status, seeds=[c.seed for c in scored] if scored else [c.seed for c in ordered],
             metrics=metrics, per_seed={c.seed: dict(c.metrics) for c in scored}, flags=flags,
-            n_items=max(c.n_items for c in ordered), missing_reason="; ".join(reasons) or None))
+            n_items=max(c.n_items for c in ordered), missing_reason="; ".join(reasons) or None,
+            retrieval_layers=sorted({c.info["layer"] for c in ordered if isinstance(c.info.get("layer"), str)})))
     return out

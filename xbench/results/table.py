@@ -219,12 +219,26 @@ def _row_json(row: Row) -> dict:
             "notes": row.marks}
 
 
+def retrieval_layer_notes(sections: Sequence[Section]) -> list[str]:
+    """One footnote per retrieval task row: the hidden layer its sentence embeddings came from."""
+    layers: dict[tuple, set[str]] = {}
+    for s in sections:
+        for c in s.cells:
+            for layer in getattr(c, "retrieval_layers", ()):
+                layers.setdefault((_prefix(s.label), c.address, c.split), set()).add(layer)
+    return [f"retrieval layer: {prefix}{address} [{split}]: {'; '.join(sorted(found))}"
+            for (prefix, address, split), found in layers.items()]
+
+
 def render_table(sections: Sequence[Section], fmt: str = "table") -> str:
     """The whole leaderboard text in one of the formats of ``xbench.cli.output``."""
     rows = [r for s in sections for r in build_rows(s)]
     with_label = any(s.label for s in sections)
     notes = [f"* {_prefix(r.label)}{r.address} [{r.split}]: {'; '.join(r.marks)} — {NOT_COMPARABLE}"
              for r in _unique_marked(rows)]
+    if fmt != "json":
+        notes += missing_notes(sections)
+        notes += retrieval_layer_notes(sections)
     if fmt == "json":
         scores = [{"model": s.label, **gs.to_dict()} if gs else {"model": s.label, "group": name, "overall": None}
                   for s in sections for name, gs in group_scores(s)]
@@ -257,6 +271,42 @@ def render_table(sections: Sequence[Section], fmt: str = "table") -> str:
     elif fmt == "latex":
         parts.append("\n\n".join(latex_escape(n) for n in [legend, *notes]))
     return "\n\n".join(parts)
+
+
+MISSING_FIX = "see missing_reason in results.json"
+SHOWN_LANGUAGES = 6
+
+
+def missing_notes(sections: Sequence[Section]) -> list[str]:
+    """One footnote per task row and distinct reason of its missing cells: the reason (without the
+    list of paths tried) and its fix, so a ``missing`` cell says why on the terminal too."""
+    groups: dict[tuple, list[str]] = {}
+    for s in sections:
+        for c in s.cells:
+            if c.status == "missing" and c.missing_reason:
+                reason = _short_reason(c.missing_reason, f"{c.task}/{c.split}/{c.language}")
+                key = (_prefix(s.label), c.address, c.split, reason)
+                groups.setdefault(key, []).append(c.language)
+    notes = []
+    for (prefix, address, split, reason), langs in groups.items():
+        langs = order_languages(langs)
+        shown = ", ".join(langs) if len(langs) <= SHOWN_LANGUAGES else \
+            f"{', '.join(langs[:SHOWN_LANGUAGES])} +{len(langs) - SHOWN_LANGUAGES} more"
+        notes.append(f"missing: {prefix}{address} [{split}] ({shown}): {reason}")
+    return notes
+
+
+def _short_reason(reason: str, cell: str) -> str:
+    """``what (fix: how)``: the text before the first fix, minus ``tried:``/``official release:``
+    parts, with the last fix given (the outermost, most specific one); the cell's own TASK/SPLIT/LANG
+    with <lang>, so the same reason for several languages is one footnote."""
+    first, last = reason.find(" (fix: "), reason.rfind(" (fix: ")
+    what = reason if first < 0 else reason[:first]
+    fix = reason[last + len(" (fix: "):].rstrip().removesuffix(")") if last >= 0 else MISSING_FIX
+    parts = [p for p in what.split("; ") if not p.startswith(("tried:", "official release:"))]
+    what = "; ".join(parts).strip()
+    what = what.replace(cell, cell.rpartition("/")[0] + "/<lang>")
+    return f"{what} (fix: {fix})"
 
 
 def _unique_marked(rows: list[Row]) -> list[Row]:

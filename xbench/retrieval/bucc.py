@@ -3,7 +3,8 @@
 The recipe is XTREME's (from LASER's mining script), see shared/reference/xtreme-official.md:
 
 1. Each side is deduplicated: identical texts are embedded and mined once (``UniqueSentences``
-   keeps every id a text appears under, so a mined text pair can be reported for all its ids).
+   keeps every id a text appears under; ``bucc_scoring.candidate_pairs`` then drops pairs on
+   repeated texts, as XTREME's scorer does, or optionally reports them for all their ids).
 2. Embeddings are L2-normalised; the k = 4 nearest neighbours by cosine are found in both
    directions (one blockwise pass, ``knn.mutual_knn``).
 3. Ratio margin of a candidate pair: ``cos(x, y) / ((mean_kNN(x) + mean_kNN(y)) / 2)``, where

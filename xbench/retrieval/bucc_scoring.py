@@ -4,10 +4,12 @@ Pure Python (no torch): mined pairs of unique sentences (``bucc.MinedPair``) bec
 pairs, a threshold is chosen on gold pairs (XTREME's ``bucc_optimize``) or given, and the pairs
 at or above it are the predictions, written one ``src_id<TAB>tgt_id`` per line.
 
-Duplicates: a text occurring under several ids is mined once. ``duplicates="all"`` (default)
-reports a mined pair for every combination of its ids, all with the pair's score.
-``duplicates="drop"`` reproduces XTREME's scorer, which drops every text occurring under more than
-one id from the candidates (its ``read_sent2id``), so gold pairs on such texts cannot be found.
+Duplicates: a text occurring under several ids is mined once. ``duplicates="drop"`` (default,
+XTREME's official scorer) drops every mined pair whose source or target text occurs under more than
+one id (XTREME's ``read_sent2id`` deletes repeated texts from its text-to-id map, so their
+candidates are skipped and gold pairs on such texts cannot be found). ``duplicates="all"`` (an
+option, not XTREME's: cells using it are flagged ``bucc_duplicates=all``) reports a mined pair for
+every combination of its ids, all with the pair's score.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from xbench.errors import UserError
 if TYPE_CHECKING:
     from xbench.retrieval.bucc import MinedPair, UniqueSentences
 
-DUPLICATE_POLICIES = ("all", "drop")
+DUPLICATE_POLICIES = ("drop", "all")
+OFFICIAL_DUPLICATES = "drop"
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,11 @@ class BuccEvaluation:
 
 
 def candidate_pairs(mined: Iterable[MinedPair], src: UniqueSentences, tgt: UniqueSentences, *,
-                    duplicates: str = "all") -> list[ScoredPair]:
+                    duplicates: str = OFFICIAL_DUPLICATES) -> list[ScoredPair]:
     """Id pairs of the mined sentence pairs, sorted by score desc, then (src_id, tgt_id)."""
     if duplicates not in DUPLICATE_POLICIES:
-        raise UserError(f"bucc2018: unknown duplicates policy {duplicates!r}; use one of "
-                        f"{', '.join(DUPLICATE_POLICIES)}")
+        raise UserError(f"bucc2018: unknown duplicates policy {duplicates!r} (field options.duplicates); "
+                        f"use one of {', '.join(DUPLICATE_POLICIES)}")
     pairs = []
     for pair in mined:
         src_ids, tgt_ids = src.ids[pair.src], tgt.ids[pair.tgt]

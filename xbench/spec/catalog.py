@@ -29,15 +29,28 @@ def find_spec_files(root: Path) -> list[Path]:
 
 
 def parse_spec_file(path: Path) -> dict:
-    """Parse, resolve includes and check one file against its schema; a JSON-serialisable result."""
+    """Parse, resolve includes and check one file against its schema; a JSON-serialisable result.
+
+    Never raises: whatever goes wrong with one file is that file's error (one broken spec on
+    ``XBENCH_TASK_PATH`` must not break listing for everyone)."""
     try:
         doc, files = load_with_includes(path)
     except SpecError as err:
         return {"kind": "broken", "files": [str(path)], "errors": [_err_dict(err)]}
+    except Exception as exc:  # noqa: BLE001 - reported as this file's problem
+        return {"kind": "broken", "files": [str(path)], "errors": [_err_dict(_unexpected(path, exc))]}
     kind = "group" if "group" in doc else "task"
-    problems = validate.schema_problems(doc, kind)
-    errors = [_err_dict(p.to_error(files)) for p in problems]
+    try:
+        problems = validate.schema_problems(doc, kind)
+        errors = [_err_dict(p.to_error(files)) for p in problems]
+    except Exception as exc:  # noqa: BLE001
+        return {"kind": "broken", "files": [str(path)], "errors": [_err_dict(_unexpected(path, exc))]}
     return {"kind": kind, "doc": doc, "files": [str(f) for f in files], "errors": errors}
+
+
+def _unexpected(path: Path, exc: Exception) -> SpecError:
+    return SpecError(f"cannot be checked ({type(exc).__name__}: {exc})", file=str(path),
+                     fix="compare it with a working spec, e.g. tasks/xtreme/xnli.yaml")
 
 
 PARALLEL_MIN_FILES = 400
@@ -106,12 +119,22 @@ class Catalog:
             (self.tasks if isinstance(spec, TaskSpec) else self.groups)[spec.name] = spec
         docs = {name: t.doc for name, t in self.tasks.items()}
         for name, task in list(self.tasks.items()):
-            problems = validate.task_problems(task.doc, self.registry) + validate.stage_problems(task.doc, docs)
+            try:
+                problems = validate.task_problems(task.doc, self.registry) + validate.stage_problems(task.doc, docs)
+            except Exception as exc:  # noqa: BLE001 - this spec's problem, not every listing's
+                self._report(task.file, [_unexpected(task.file, exc)])
+                del self.tasks[name]
+                continue
             if problems:
                 self._report(task.file, [p.to_error(task.files) for p in problems])
                 del self.tasks[name]
         for name, group in list(self.groups.items()):
-            problems = validate.group_problems(group.doc, docs)
+            try:
+                problems = validate.group_problems(group.doc, docs)
+            except Exception as exc:  # noqa: BLE001
+                self._report(group.file, [_unexpected(group.file, exc)])
+                del self.groups[name]
+                continue
             if problems:
                 self._report(group.file, [p.to_error(group.files) for p in problems])
                 del self.groups[name]

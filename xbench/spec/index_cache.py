@@ -39,9 +39,9 @@ class IndexCache:
         if enabled:
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
-                if data.get("key") == self.key:
+                if data.get("key") == self.key and isinstance(data["entries"], dict):
                     self.entries = data["entries"]
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, AttributeError):
                 pass  # no cache or an unreadable one: rebuild
 
     def get(self, path: Path) -> dict | None:
@@ -49,11 +49,11 @@ class IndexCache:
         if entry is None:
             return None
         try:
-            if all(_stamp(Path(f)) == stamp for f, stamp in entry["stamps"]):
+            if all(_stamp(Path(f)) == stamp for f, stamp in entry["stamps"]) and isinstance(entry["value"], dict):
                 self.hits += 1
                 return entry["value"]
-        except OSError:
-            pass
+        except (OSError, KeyError, TypeError, ValueError):
+            pass  # a file gone, or a damaged entry: parse the spec again
         return None
 
     def put(self, path: Path, files: list[Path], value: dict) -> None:

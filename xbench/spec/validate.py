@@ -60,9 +60,12 @@ def _validator(kind: str):
 def _fast_check(kind: str):
     """The same schema compiled to Python by fastjsonschema: ~8x faster on valid specs, which are
     almost all of them, so cold listing of thousands of specs stays quick."""
+    import copy
+
     import fastjsonschema
 
-    return fastjsonschema.compile(schema(kind))
+    # a copy: fastjsonschema rewrites every ``$ref`` of the dict it compiles into an absolute URI
+    return fastjsonschema.compile(copy.deepcopy(schema(kind)))
 
 
 def is_schema_valid(doc: dict, kind: str) -> bool:
@@ -100,8 +103,9 @@ def is_language_code(code: str) -> bool:
 
 def node_lookup(kind: str, ref: str) -> dict:
     node: Any = schema(kind)
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part]
+    pointer = ref.partition("#")[2].removeprefix("/")  # "#/$defs/x" or "https://…/task-1.json#/$defs/x"
+    for part in filter(None, pointer.split("/")):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
     return node
 
 
@@ -114,7 +118,8 @@ def schema_problems(doc: dict, kind: str) -> list[Problem]:
     if is_schema_valid(doc, kind):
         return []
     problems = []
-    for err in sorted(_validator(kind).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+    errors = [e for err in _validator(kind).iter_errors(doc) for e in _branch_errors(err)]
+    for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(err.absolute_path)
         sub = _deref(kind, err.schema) if isinstance(err.schema, dict) else {}
         if err.validator == "additionalProperties":
@@ -137,9 +142,32 @@ def schema_problems(doc: dict, kind: str) -> list[Problem]:
             opts = [str(o) for o in err.validator_value]
             problems.append(Problem(path, f"'{err.instance}' is not allowed{did_you_mean(str(err.instance), opts)}",
                                     f"use one of: {', '.join(opts)}"))
+        elif err.validator in ("minimum", "exclusiveMinimum") and not isinstance(err.instance, bool):
+            bound = ">=" if err.validator == "minimum" else ">"
+            desc = sub.get("description")
+            problems.append(Problem(path, f"{err.instance!r} is too small: must be {bound} {err.validator_value}",
+                                    f"use a number {bound} {err.validator_value}" + (f"; {desc}" if desc else "")))
+        elif err.validator == "uniqueItems" and isinstance(err.instance, list):
+            seen, twice = set(), []
+            for item in map(repr, err.instance):
+                if item in seen and item not in twice:
+                    twice.append(item)
+                seen.add(item)
+            problems.append(Problem(path, f"{', '.join(twice)} listed twice", "list each value once"))
         else:
             problems.append(Problem(path, err.message, sub.get("description")))
     return problems
+
+
+def _branch_errors(err) -> list:
+    """A ``oneOf``/``anyOf`` failure as the errors of the branch the value was meant for (the branches
+    that reject it for its type alone are dropped), e.g. ``limit: 0`` inside a target's mapping rather
+    than "is not valid under any of the given schemas"; the error itself when no branch fits."""
+    if err.validator not in ("oneOf", "anyOf") or not err.context:
+        return [err]
+    depth = len(err.absolute_path)
+    meant = [c for c in err.context if not (c.validator in ("type", "enum") and len(c.absolute_path) == depth)]
+    return [e for c in meant for e in _branch_errors(c)] or [err]
 
 
 def task_problems(doc: dict, registry) -> list[Problem]:

@@ -24,6 +24,13 @@ def read_yaml(path: Path) -> Any:
         raise SpecError(f"cannot read: {exc.strerror}", file=str(path)) from None
     try:
         return yaml.load(text, Loader=SafeLoader)
+    except yaml.constructor.ConstructorError as exc:  # a tag asking for an object (!!python/...): never built
+        mark = exc.problem_mark
+        tag = next((t for t in str(exc.problem).split("'")[1::2] if t.startswith(("tag:", "!"))), "a tag")
+        raise SpecError(f"YAML tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: a spec is data, and "
+                        "xbench never constructs objects or runs code from YAML", file=str(path),
+                        line=mark.line + 1 if mark else None,
+                        fix="remove the tag and write the value as plain YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

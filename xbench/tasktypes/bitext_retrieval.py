@@ -1,10 +1,23 @@
 """Bitext retrieval with sentence embeddings: Tatoeba (nearest neighbour) and BUCC (margin mining).
 
+The spec's ``retrieval.mode`` chooses the behaviour (never the shape of the data): ``tatoeba``
+(aligned pairs, cosine nearest neighbour, XTREME's sorted-English prediction file) or ``bucc``
+(k-NN ratio-margin mining with greedy 1:1 selection, threshold tuned on the dev gold). Data of the
+other shape is an error naming the mode.
+
 The encoder is read out of any checkpoint (raw pretrained, intermediate-trained or fine-tuned with a
 head): one hidden layer chosen by the spec's ``retrieval.layers`` for the model's depth, else its
-``layer_rule``; mean or CLS pooling; L2-normalised. Embeddings are cached on disk under
-``$XBENCH_HOME/cache/embeddings`` keyed by the weights' hash, layer, pooling, max length and the
-sentences. The layer used is recorded with every cell.
+``layer_rule``; mean or CLS pooling; L2-normalised. Each distinct token sequence is encoded once and
+its vector reused for every sentence that tokenises to it, so identical inputs get bitwise-identical
+embeddings whatever the batch shapes (exact ties stay exact and go to the lower index). Embeddings
+are cached on disk under ``$XBENCH_HOME/cache/embeddings`` keyed by the weights' hash, layer,
+pooling, max length and the sentences. The layer used is recorded with every cell.
+
+BUCC duplicates (spec ``options.duplicates``): ``drop`` (default, XTREME's scorer: mined pairs on a
+text that occurs under several ids are dropped) or ``all`` (every id combination; flagged
+``bucc_duplicates=all``). Tatoeba cells of a group listed in ``retrieval.finetuned_encoder_groups``
+(XTREME-R, which embeds with a SQuAD-fine-tuned encoder) are flagged ``encoder_not_finetuned`` when
+the checkpoint carries no record of task fine-tuning (see ``encoder_training``).
 
 Canonical example: id, source, target, source_id, target_id. Aligned pairs (Tatoeba) fill both sides;
 mining data (BUCC) has one row per sentence, filling the side named by its ``side`` column (spec
@@ -21,6 +34,11 @@ from xbench.paths import xbench_home
 from xbench.tasktypes.base import CellOutput, TaskType
 
 EMBED_BATCH_CPU = 64
+MODES = ("tatoeba", "bucc")
+# bump when the vectors computed for the same weights, layer, pooling and sentences change
+EMBED_VERSION = 2  # 2: one forward pass per distinct token sequence
+# config ``architectures`` of checkpoints without a task head (pretrained or bare encoders)
+UNTRAINED_ARCHITECTURE_SUFFIXES = ("Model", "ForMaskedLM", "ForPreTraining", "LMHeadModel", "ForCausalLM")
 
 
 class BitextRetrieval(TaskType):
@@ -106,12 +124,12 @@ class BitextRetrieval(TaskType):
         weights = _weights_fingerprint(model)
         key = embed_cache.cache_key(weights=weights, layer=layer, pooling=pooling,
                                     data=embed_cache.sentences_fingerprint(sentences),
-                                    extra={"max_length": self.max_length})
+                                    extra={"max_length": self.max_length, "embed_version": EMBED_VERSION})
         cache = embed_cache.EmbeddingCache(xbench_home() / "cache" / "embeddings")
 
         def compute():
             enc = self.tokenizer(sentences, truncation=True, max_length=self.max_length)
-            features = [{k: enc[k][i] for k in enc.keys()} for i in range(len(sentences))]
+            features, inverse = unique_features([{k: enc[k][i] for k in enc.keys()} for i in range(len(sentences))])
 
             def to_outputs(output, batch):
                 hidden = output.hidden_states[layer]
@@ -124,23 +142,47 @@ class BitextRetrieval(TaskType):
             rows = run_batches(_Callable(model, forward), features, self.collate, to_outputs, batch_size=size,
                                device=engine.device, precision=engine.precision, desc=engine.desc,
                                progress=engine.progress)
-            return l2_normalize(torch.stack(rows)) if rows else torch.zeros(0, model.config.hidden_size)
+            if not rows:
+                return torch.zeros(0, model.config.hidden_size)
+            # one vector per distinct sequence, copied (bitwise) to each of its sentences
+            return l2_normalize(torch.stack(rows))[torch.tensor(inverse, dtype=torch.long)]
 
         vectors, _ = cache.get_or_compute(key, compute)
         return vectors
 
     # ---- evaluation -------------------------------------------------------------------------------
+    def mode(self) -> str:
+        """``retrieval.mode`` of the spec: ``tatoeba`` or ``bucc`` (required; the data never decides)."""
+        mode = self.retrieval.get("mode")
+        if mode not in MODES:
+            raise UserError(f"{self.spec['name']}: field retrieval.mode is {mode!r}; a bitext_retrieval spec "
+                            f"must name its behaviour (fix the spec: retrieval.mode: {' or '.join(MODES)})")
+        return mode
+
     def evaluate(self, model, examples, engine, cell=None) -> CellOutput:
+        mode = self.mode()
         choice = self.layer(model)
-        info = {"layer": choice.describe(), "pooling": self.retrieval.get("pooling", "mean")}
-        aligned = all(ex.get("source") and ex.get("target") for ex in examples)
-        if aligned:
-            return self._tatoeba(model, examples, engine, choice.layer, info)
+        info = {"mode": mode, "layer": choice.describe(), "pooling": self.retrieval.get("pooling", "mean")}
+        if mode == "tatoeba":
+            return self._tatoeba(model, examples, engine, choice.layer, info, cell)
         return self._bucc(model, examples, engine, choice.layer, info, cell)
 
-    def _tatoeba(self, model, examples, engine, layer, info) -> CellOutput:
+    def _tatoeba(self, model, examples, engine, layer, info, cell=None) -> CellOutput:
         from xbench.retrieval.tatoeba import SortedEnglish, retrieve
 
+        unpaired = sum(1 for ex in examples if not (ex.get("source") and ex.get("target")))
+        if unpaired:
+            raise UserError(f"{self.spec['name']}: retrieval.mode is tatoeba (aligned sentence pairs) but {unpaired} "
+                            f"of {len(examples)} rows fill only one side, as mining data does (fix the spec's "
+                            f"retrieval.mode, or the data layout)")
+        flags = []
+        groups = self.retrieval.get("finetuned_encoder_groups") or []
+        group = getattr(cell, "group", None)
+        if group is not None and group in groups:
+            training = encoder_training(model)
+            info["encoder_training"] = training
+            if training is None:
+                flags.append("encoder_not_finetuned")
         direction = self.retrieval.get("direction", "en_to_xx")
         english = SortedEnglish.from_lines([ex["target"] for ex in examples])
         xx = self.embed(model, [ex["source"] for ex in examples], engine, layer)
@@ -152,13 +194,24 @@ class BitextRetrieval(TaskType):
                             "prediction": pred, "reference": gold, "correct": pred == gold})
         text = "".join(f"{p}\n" for p in result.predictions)
         return CellOutput(list(result.predictions), list(result.gold), records, ("tsv", text),
-                          info | {"direction": direction})
+                          info | {"direction": direction}, flags)
 
     def _bucc(self, model, examples, engine, layer, info, cell) -> CellOutput:
         from xbench.retrieval.bucc import UniqueSentences, mine
-        from xbench.retrieval.bucc_scoring import candidate_pairs, evaluate, select_threshold
+        from xbench.retrieval.bucc_scoring import (DUPLICATE_POLICIES, OFFICIAL_DUPLICATES, candidate_pairs, evaluate,
+                                                   select_threshold)
+
+        duplicates = self.options.get("duplicates", OFFICIAL_DUPLICATES)
+        if duplicates not in DUPLICATE_POLICIES:
+            raise UserError(f"{self.spec['name']}: unknown duplicates policy {duplicates!r} (field options.duplicates; "
+                            f"use one of {', '.join(DUPLICATE_POLICIES)})")
 
         def candidates(rows):
+            paired = sum(1 for r in rows if r.get("source") and r.get("target"))
+            if paired:
+                raise UserError(f"{self.spec['name']}: retrieval.mode is bucc (mining two monolingual corpora, one row "
+                                f"per sentence) but {paired} rows are aligned pairs, e.g. the hub export that holds only "
+                                f"the gold pairs (fix: use the local BUCC files, or the spec's retrieval.mode)")
             src = [r for r in rows if r.get("source")]
             tgt = [r for r in rows if r.get("target")]
             if not src or not tgt:
@@ -168,7 +221,7 @@ class BitextRetrieval(TaskType):
             t = UniqueSentences.from_rows([r["target_id"] for r in tgt], [r["target"].strip() for r in tgt])
             mined = mine(self.embed(model, list(s.texts), engine, layer),
                          self.embed(model, list(t.texts), engine, layer), k=int(self.retrieval.get("k", 4)))
-            return candidate_pairs(mined, s, t)
+            return candidate_pairs(mined, s, t, duplicates=duplicates)
 
         gold = set(map(tuple, cell.loaded.gold)) if cell is not None and cell.loaded.gold else None
         pairs = candidates(examples)
@@ -180,7 +233,8 @@ class BitextRetrieval(TaskType):
             threshold = select_threshold(dev_pairs, set(map(tuple, dev.gold or []))).threshold
             tuned_on = dev_split
         result = evaluate(pairs, gold, threshold=threshold)
-        info |= {"threshold": result.threshold, "threshold_tuned_on": tuned_on or cell.loaded.split if cell else None,
+        info |= {"duplicates": duplicates,
+                 "threshold": result.threshold, "threshold_tuned_on": tuned_on or cell.loaded.split if cell else None,
                  "precision": result.scores.precision, "recall": result.scores.recall,
                  "n_candidates": len(pairs), "n_predicted": len(result.pairs)}
         predicted = set(result.pairs)
@@ -189,6 +243,8 @@ class BitextRetrieval(TaskType):
                     "gold": None if gold is None else (p.src_id, p.tgt_id) in gold} for p in pairs]
         text = "".join(f"{s}\t{t}\n" for s, t in result.pairs)
         flags = ["threshold_tuned_on_scored_gold"] if result.tuned_on_scored_gold else []
+        if duplicates != OFFICIAL_DUPLICATES:
+            flags.append(f"bucc_duplicates={duplicates}")
         n_src = len({r["source_id"] for r in examples if r.get("source")})
         return CellOutput([predicted], [gold] if gold is not None else [None], records, ("tsv", text), info, flags,
                           n_items=n_src)
@@ -206,6 +262,42 @@ class _Callable:
     def eval(self):
         self.model.eval()
         return self
+
+
+def unique_features(features: list[dict]) -> tuple[list[dict], list[int]]:
+    """(each distinct feature once, in order of first occurrence; for every input, the position of its
+    feature among them). Features are equal when every field (token ids, type ids, mask) is."""
+    position: dict[tuple, int] = {}
+    unique, inverse = [], []
+    for feature in features:
+        signature = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(feature.items()))
+        slot = position.setdefault(signature, len(unique))
+        if slot == len(unique):
+            unique.append(feature)
+        inverse.append(slot)
+    return unique, inverse
+
+
+def encoder_training(model) -> dict | None:
+    """What records that the evaluated encoder was fine-tuned on a task, or None when nothing does.
+
+    Evidence, in order: an xbench head file (``xbench_head.json``: the task it was trained on), an
+    ``xbench train`` manifest (its intermediate tasks), or a config ``architectures`` entry naming a
+    task head (e.g. ``XLMRobertaForQuestionAnswering``) rather than a bare or pretraining model.
+    """
+    from xbench.train.intermediate import read_manifest
+
+    path = getattr(model, "xbench_path", None)
+    if path and Path(path).is_dir():
+        head = TaskType.saved_head(path)
+        if head is not None:
+            return {"head_task": head.get("task")}
+        manifest = read_manifest(Path(path))
+        if manifest is not None:
+            return {"intermediate_tasks": [t.get("task") for t in manifest.get("tasks", [])]}
+    heads = [a for a in (getattr(model.config, "architectures", None) or [])
+             if not a.endswith(UNTRAINED_ARCHITECTURE_SUFFIXES)]
+    return {"architecture": heads[0]} if heads else None
 
 
 def _weights_fingerprint(model) -> str:

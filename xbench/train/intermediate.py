@@ -76,6 +76,25 @@ class IntermediateSettings:
     save_every_seconds: float = 120.0
     progress: bool = True
     recipe_overrides: dict = field(default_factory=dict)
+    trust_remote_code: bool = False  # let the model folder run its own Python code (config.json auto_map)
+    allow_pickle: bool = False  # load pickle weights (pytorch_model.bin) when a folder has no safetensors
+
+    def __post_init__(self):
+        """Nonsense numbers are refused before anything loads (``xbench train`` and experiment jobs),
+        by the same checks as ``EvalConfig``; messages use the CLI option names."""
+        from xbench.evaluation.config import positive_int, positive_number
+
+        self.max_steps = positive_int("--max-steps", self.max_steps, "drop it for one pass over the tasks' items")
+        self.limit = positive_int("--limit", self.limit, "drop it to train on every item")
+        self.batch_size = positive_int("--batch-size", self.batch_size, "drop it for the recipe's batch size")
+        self.grad_accum = positive_int("--grad-accum", self.grad_accum, "drop it for the recipe's value")
+        self.learning_rate = positive_number("--learning-rate", self.learning_rate,
+                                             "e.g. --learning-rate 2e-5, or drop it for the recipe's")
+        self.save_every_seconds = positive_number("--checkpoint-every", self.save_every_seconds,
+                                                  "seconds between checkpoints, e.g. 120; 0 = every step",
+                                                  zero_ok=True)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise UserError(f"--seed {self.seed!r}: must be a whole number >= 0 (fix: e.g. --seed 1)")
 
 
 def read_manifest(folder: Path) -> dict | None:
@@ -106,8 +125,13 @@ class IntermediatePlan:
         self.model_path = resolve_model(s.model, self.registry)
         self.device = pick_device(s.device)
         self.precision = pick_precision(s.precision, self.device)
-        self.adapter = self.registry.get("model_adapters", s.adapter).load()()
+        from xbench.models.hf import make_adapter
+
+        self.adapter = make_adapter(self.registry, s.adapter, trust_remote_code=s.trust_remote_code,
+                                    allow_pickle=s.allow_pickle)
         self.n_layers = self.adapter.num_layers(self.model_path)
+        if hasattr(self.adapter, "check_weights"):  # pickle-only weights are refused before any data is read
+            self.adapter.check_weights(self.model_path)
         self.specs = {t.task: self.catalog.task(t.task) for t in s.tasks}
         self.loaded, self.flags = {}, []
         for t in s.tasks:

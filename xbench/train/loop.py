@@ -4,7 +4,10 @@ Batches are length-grouped (``engine.batching.train_batches``), with a data orde
 on (seed, epoch), so an interrupted run can regenerate it and skip what was done. The model,
 optimizer, scheduler, RNG states and position are saved atomically (``train_state.pt``, written to a
 temporary file and renamed) every ``save_every_seconds`` and at every epoch end; a rerun continues
-from there and reaches the same weights as an uninterrupted run. After each epoch ``select_fn``
+from there and reaches the same weights as an uninterrupted run. The state holds tensors and plain
+Python values only and is read with ``torch.load(weights_only=True)``, so a crafted file cannot run
+code; one that cannot be read or does not fit (truncated, corrupt, another model's) is moved aside with
+a warning and the training restarts from scratch (``load_state``). After each epoch ``select_fn``
 scores the model (English dev, or held-out English training data); the best epoch is kept in
 ``best/`` and becomes the result.
 """
@@ -14,7 +17,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,20 +60,87 @@ def load_done(work_dir: Path) -> TrainResult | None:
 
 
 def rng_state() -> dict:
+    """Every RNG's state as tensors and plain Python values (loadable with ``weights_only=True``)."""
     import torch
 
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"python": random.getstate(),
+            "numpy": (str(name), torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)),
+            "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+
+
+def _numpy_state(saved) -> tuple:
+    name, keys, pos, has_gauss, cached = saved
+    return str(name), np.asarray(keys, dtype=np.int64).astype(np.uint32), int(pos), int(has_gauss), float(cached)
+
+
+def check_rng_state(state: dict) -> None:
+    """Raise unless ``state`` (from ``rng_state``) can be set, trying it on scratch generators only."""
+    import torch
+
+    random.Random().setstate(state["python"])
+    np.random.RandomState().set_state(_numpy_state(state["numpy"]))
+    torch.Generator().set_state(state["torch"])
 
 
 def set_rng_state(state: dict) -> None:
     import torch
 
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    np.random.set_state(_numpy_state(state["numpy"]))
     torch.set_rng_state(state["torch"])
     if state.get("cuda") is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def check_same_shapes(saved, expected: dict, what: str) -> None:
+    """Raise unless ``saved`` is a state dict with exactly ``expected``'s keys and tensor shapes."""
+    import torch
+
+    if not isinstance(saved, dict) or set(saved) != set(expected):
+        raise ValueError(f"its {what} weights have other parameter names (another model?)")
+    for key, tensor in expected.items():
+        if not isinstance(saved[key], torch.Tensor) or saved[key].shape != tensor.shape:
+            raise ValueError(f"its {what} parameter {key} has another shape")
+
+
+def load_state(state_file: Path, apply: Callable[[dict], None]) -> dict | None:
+    """The resume state saved in ``state_file``, read with ``weights_only=True`` (tensors and plain
+    values only: a crafted file cannot run code) and handed to ``apply``, which raises if it does not
+    fit (and must check everything before it changes anything). A file that cannot be read or does not
+    fit is moved aside to ``<name>.corrupt`` with a warning naming it, and None is returned: the caller
+    restarts the training from scratch."""
+    import torch
+
+    try:
+        state = torch.load(state_file, map_location="cpu", weights_only=True)
+        if not isinstance(state, dict):
+            raise ValueError("not a training state")
+        apply(state)
+        return state
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the remedy is the same
+        discard_state(state_file, exc)
+        return None
+
+
+def discard_state(state_file: Path, exc: Exception) -> None:
+    if isinstance(exc, pickle.UnpicklingError):
+        reason = ("not loadable with weights_only=True: it holds objects other than tensors and plain values, "
+                  "possibly code, which is never run; or it was written by an older xbench")
+    elif isinstance(exc, KeyError):
+        reason = f"entry {exc} is missing"
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    aside = state_file.with_name(state_file.name + ".corrupt")
+    try:
+        os.replace(state_file, aside)
+        moved = f"moved to {aside.name}; "
+    except OSError:
+        moved = ""
+    print(f"xbench: warning: {state_file}: cannot resume from this training state ({reason}); {moved}"
+          "this training restarts from scratch", file=sys.stderr, flush=True)
 
 
 def save_state(work_dir: Path, state: dict) -> None:
@@ -105,29 +177,47 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
     total_steps = max(1, round(steps_per_epoch * recipe.epochs))
     warmup = recipe.warmup_steps or int(recipe.warmup_ratio * total_steps)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": recipe.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=recipe.learning_rate)
-    scheduler = get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
 
+    def build():
+        groups = [
+            {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+             "weight_decay": recipe.weight_decay},
+            {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+        ]
+        optimizer = torch.optim.AdamW(groups, lr=recipe.learning_rate)
+        return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
+
+    optimizer, scheduler = build()
     epoch, micro_done, step, candidates, resumed = 0, 0, 0, [], None
     state_file = work_dir / STATE
-    if state_file.is_file():
-        state = torch.load(state_file, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
+
+    def resume(state: dict) -> None:  # everything is checked before the model is touched
+        check_same_shapes(state["model"], model.state_dict(), "model")
+        check_rng_state(state["rng"])
+        if not all(isinstance(state[k], int) for k in ("epoch", "micro_done", "step")) or \
+                not isinstance(state["candidates"], list):
+            raise ValueError("its counters are not whole numbers")
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        model.load_state_dict(state["model"])
         set_rng_state(state["rng"])
-        epoch, micro_done, step, candidates = state["epoch"], state["micro_done"], state["step"], state["candidates"]
-        resumed = {"epoch": epoch, "micro_batch": micro_done, "step": step}
+
+    if state_file.is_file():
+        state = load_state(state_file, resume)
+        if state is None:  # unreadable (moved aside, warned): start again exactly as a fresh run does
+            optimizer, scheduler = build()
+            torch.manual_seed(seed)
+            random.seed(seed)
+            np.random.seed(seed)
+        else:
+            epoch, micro_done, step, candidates = state["epoch"], state["micro_done"], state["step"], state["candidates"]
+            resumed = {"epoch": epoch, "micro_batch": micro_done, "step": step}
 
     def checkpoint():
         save_state(work_dir, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                "scheduler": scheduler.state_dict(), "rng": rng_state(), "epoch": epoch,
-                               "micro_done": micro_done, "step": step, "candidates": candidates})
+                               "micro_done": micro_done, "step": step,
+                               "candidates": json.loads(json.dumps(candidates))})  # plain values only
 
     last_save = time.time()
     bar = tqdm(total=total_steps, initial=step, desc=desc, unit="step", disable=not progress,

@@ -7,7 +7,9 @@ reaches the same encoder and only its task's head. The sampler picks the task of
 function of (seed, k), and each task reads its batches from its own length-grouped order that depends
 only on (seed, task, task epoch) — so a resumed run replays the draws to find every task's position
 and continues exactly where it stopped (model, optimizer, scheduler and RNG states are saved
-atomically every ``save_every_seconds``). Selection rule: the last step (no per-task dev selection).
+atomically every ``save_every_seconds`` and read back with ``weights_only=True``; an unreadable state
+file is moved aside with a warning and the training restarts, see ``xbench.train.loop.load_state``).
+Selection rule: the last step (no per-task dev selection).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from xbench.engine.batching import train_batches
 from xbench.engine.device import autocast
-from xbench.train.loop import rng_state, save_state, set_rng_state
+from xbench.train.loop import check_rng_state, check_same_shapes, load_state, rng_state, save_state, set_rng_state
 from xbench.train.recipe import Recipe
 
 STATE = "train_state.pt"
@@ -100,27 +102,46 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
                 seen.add(id(p))
                 params.append((name, p))
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    optimizer = torch.optim.AdamW([
-        {"params": [p for n, p in params if not n.endswith(no_decay)], "weight_decay": recipe.weight_decay},
-        {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0}], lr=recipe.learning_rate)
     warmup = recipe.warmup_steps or int(recipe.warmup_ratio * steps)
-    scheduler = get_linear_schedule_with_warmup(optimizer, warmup, steps)
 
+    def build():
+        optimizer = torch.optim.AdamW([
+            {"params": [p for n, p in params if not n.endswith(no_decay)], "weight_decay": recipe.weight_decay},
+            {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0}], lr=recipe.learning_rate)
+        return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, steps)
+
+    optimizer, scheduler = build()
     step, resumed = 0, None
     state_file = work_dir / STATE
-    if state_file.is_file():
-        state = torch.load(state_file, map_location="cpu", weights_only=False)
+
+    def resume(state: dict) -> None:  # everything is checked before a model is touched
+        check_same_shapes(state["encoder"], encoder.state_dict(), "encoder")
+        if not isinstance(state["heads"], dict) or set(state["heads"]) != set(models):
+            raise ValueError("its heads are of other tasks")
+        for name, model in models.items():
+            check_same_shapes(state["heads"][name], head_state(model), f"{name} head")
+        check_rng_state(state["rng"])
+        if not isinstance(state["step"], int):
+            raise ValueError("its step counter is not a whole number")
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
         encoder.load_state_dict(state["encoder"])
         for name, model in models.items():
             model.load_state_dict({**model.state_dict(), **state["heads"][name]})
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
         set_rng_state(state["rng"])
-        step, resumed = state["step"], {"step": state["step"]}
-        for k in range(step):  # replay the draws: every task's data position follows from them
-            stream = streams[sampler.draw(k)]
-            for _ in range(recipe.grad_accum):
-                stream.advance(recipe.batch_size, seed)
+
+    if state_file.is_file():
+        state = load_state(state_file, resume)
+        if state is None:  # unreadable (moved aside, warned): start again exactly as a fresh run does
+            optimizer, scheduler = build()
+            torch.manual_seed(seed)
+            random.seed(seed)
+        else:
+            step, resumed = state["step"], {"step": state["step"]}
+            for k in range(step):  # replay the draws: every task's data position follows from them
+                stream = streams[sampler.draw(k)]
+                for _ in range(recipe.grad_accum):
+                    stream.advance(recipe.batch_size, seed)
 
     def checkpoint():
         save_state(work_dir, {"encoder": encoder.state_dict(),

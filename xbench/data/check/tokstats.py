@@ -23,8 +23,13 @@ def load_tokenizer(model: str, registry=None):
         registry = get_registry()
     path = resolve_model(model, registry)
     try:
-        return AutoTokenizer.from_pretrained(path)
+        return AutoTokenizer.from_pretrained(path, trust_remote_code=False)  # never a model's own code
     except Exception as err:  # noqa: BLE001 - any loading failure is reported as one line
+        from xbench.models.hf import needs_remote_code, remote_code_error
+
+        if needs_remote_code(err):
+            raise remote_code_error(path, "measure with a tokenizer that needs no custom code (this check never "
+                                    "runs any); `xbench eval --trust-remote-code` evaluates the model if you trust it") from None
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"cannot load a tokenizer from '{model}': {first} "
                         "(fix: pass a local model folder or a registered alias, see `xbench plugins`)") from None
