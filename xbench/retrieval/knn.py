@@ -61,6 +61,12 @@ def knn(queries: torch.Tensor, index: torch.Tensor, k: int, *, block_size: int =
     k = min(k, index.shape[0])
     if _use_faiss(backend, queries):
         return _faiss_knn(queries, index, k)
+    if k == 1 and index.shape[0] > 1:
+        return _nearest_distinct(queries, index, block_size)
+    return _tiled_knn(queries, index, k, block_size)
+
+
+def _tiled_knn(queries: torch.Tensor, index: torch.Tensor, k: int, block_size: int) -> Neighbours:
     with torch.no_grad():
         tiles = _TileBuffer(block_size, queries.dtype, queries.device)
         scores, indices = [], []
@@ -193,6 +199,21 @@ class _RunningTopK:
         all_scores, order = all_scores.sort(dim=1, descending=True, stable=True)
         self.scores[rows] = all_scores[:, :self.k]
         self.indices[rows] = all_indices.gather(1, order[:, :self.k])
+
+
+def _nearest_distinct(queries: torch.Tensor, index: torch.Tensor, block_size: int) -> Neighbours:
+    """The nearest row, searching each distinct row of ``index`` once: a matrix product can give two
+    bitwise-equal rows scores that differ in the last bit (they sit in differently shaped parts of the
+    kernel), so an exact tie between duplicates would otherwise depend on where they are. Distinct
+    rows keep the order of their first occurrence, so every tie still goes to the lowest index."""
+    with torch.no_grad():
+        distinct, inverse = torch.unique(index, dim=0, return_inverse=True)
+        positions = torch.arange(index.shape[0], device=index.device)
+        first = torch.full((distinct.shape[0],), index.shape[0], dtype=torch.long, device=index.device)
+        first = first.scatter_reduce(0, inverse, positions, reduce="amin")
+        order = torch.argsort(first)
+    best = _tiled_knn(queries, distinct[order].contiguous(), 1, block_size)
+    return Neighbours(best.scores, first[order][best.indices])
 
 
 def _check_pair(a: torch.Tensor, b: torch.Tensor, k: int, block_size: int) -> None:
