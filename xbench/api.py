@@ -19,13 +19,15 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
              finetune: bool = True, overwrite: bool = False, data_dir=None, progress: bool = True,
              record: bool = True, head_task: str | None = None, retrieval_layer: int | None = None,
              adapter: str = "auto", num_fewshot: int = 0, save_every_seconds: float = 120.0,
-             trust_remote_code: bool = False, allow_pickle: bool = False):
+             trust_remote_code: bool = False, allow_pickle: bool = False, perturb: str | None = None):
     """Fine-tune ``model`` on each task's English training stages and evaluate it zero-shot.
 
     Arguments mirror ``xbench eval``; returns ``xbench.results.run.RunResults`` (``.table()``,
     ``.to_pandas()``, ``.to_json()``). The run is recorded in the results store unless ``record=False``.
     ``trust_remote_code`` and ``allow_pickle`` (``--trust-remote-code``, ``--allow-pickle``) permit a
     model folder's own Python code and pickle weights; without them such models are refused.
+    ``perturb`` (``--perturb``), e.g. ``"typo:0.1"``, evaluates on perturbed inputs; the run goes to
+    ``<output>/perturbed/<name>-<strength>`` and reuses ``<output>``'s fine-tuned checkpoints.
     """
     from xbench.evaluation.config import EvalConfig
     from xbench.evaluation.jobs import run_eval
@@ -40,7 +42,8 @@ def evaluate(model: str, tasks: str | list[str], *, languages: list[str] | dict[
         output=Path(output) if output else None, finetune=finetune, overwrite=overwrite,
         data_dir=Path(data_dir) if data_dir else None, progress=progress, head_task=head_task,
         retrieval_layer=retrieval_layer, adapter=adapter, num_fewshot=num_fewshot,
-        save_every_seconds=save_every_seconds, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
+        save_every_seconds=save_every_seconds, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle,
+        perturbation=perturb)
     results, output = run_eval(config)
     if record:
         from xbench.results.store import record_run

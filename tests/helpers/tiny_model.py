@@ -14,7 +14,8 @@ def sentences(n, seed=0, min_len=2, max_len=30):
     return [[rng.choice(WORDS) for _ in range(rng.randint(min_len, max_len))] for _ in range(n)]
 
 
-def make_tiny_model(out: Path) -> Path:
+def make_tiny_model(out: Path, *, seed: int = 0) -> Path:
+    """``seed`` draws the weights (the tokenizer is the same for every seed): a second, different model."""
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
@@ -27,7 +28,7 @@ def make_tiny_model(out: Path) -> Path:
         "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
                                    sep_token="[SEP]", mask_token="[MASK]")
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
     BertModel(config).save_pretrained(out)

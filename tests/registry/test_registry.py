@@ -89,7 +89,7 @@ def test_lazy_targets_resolve():
     typo = reg.get("perturbations", "typo").load()
     import random
 
-    assert typo("hello world", random.Random(0), rate=1.0) != "hello world"
+    assert typo(1.0).text("hello world", random.Random(0), "en") != "hello world"
 
 
 def test_minilm_alias_resolves_without_importing_the_package():

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -16,15 +17,24 @@ def _row(text, start):
     return next(line for line in text.splitlines() if line.split()[:len(words)] == words)
 
 
+def _cells(line):
+    """The cells of a plain-table line (columns are separated by two spaces or more)."""
+    return [c.strip() for c in re.split(r"\s{2,}", line.strip())]
+
+
 def test_complete_table_and_xtreme_score(xtreme_cells, xtreme_scoring):
     text = RunResults(cells=xtreme_cells(), scoring=xtreme_scoring()).table()
     header = text.splitlines()[0].split()
     assert header[:6] == ["task", "split", "metric", "en", "de", "fr"]  # English first, then alphabetical
-    assert _row(text, "xtreme/xnli ").split() == ["xtreme/xnli", "test", "accuracy", "80.0", "70.0", "75.0", "10.0"]
+    # one seed: each cell with its stored bootstrap CI; the mean and the gap have no interval
+    assert _cells(_row(text, "xtreme/xnli ")) == ["xtreme/xnli", "test", "accuracy", "80.0 [75.0, 85.0]",
+                                                  "70.0 [65.0, 75.0]", "75.0", "10.0"]
     # QA tasks have one row per score metric
-    assert _row(text, "xtreme/xquad  test  exact_match").split()[3:] == ["60.0", "40.0", "50.0", "20.0"]
+    assert _cells(_row(text, "xtreme/xquad  test  exact_match"))[3:] == [
+        "60.0 [55.0, 65.0]", "40.0 [35.0, 45.0]", "50.0", "20.0"]
     # no English: no transfer gap
-    assert _row(text, "xtreme/tatoeba").split() == ["xtreme/tatoeba", "test", "accuracy", "50.0", "70.0", "60.0"]
+    assert _cells(_row(text, "xtreme/tatoeba")) == ["xtreme/tatoeba", "test", "accuracy", "50.0 [45.0, 55.0]",
+                                                    "70.0 [65.0, 75.0]", "60.0"]
     assert "XTREME score: 70.0" in text
     assert "classification 80.0 | structured 80.0 | qa 56.7 | retrieval 70.0" in text
     assert "*" not in text
@@ -36,7 +46,7 @@ def test_missing_language_and_task(xtreme_cells, xtreme_scoring):
                             seed=1, status="missing", missing_reason="no training data"))
     cells = [c for c in cells if not (c.task == "xnli" and c.language == "de" and c.status == "ok")]
     text = RunResults(cells=cells, scoring=xtreme_scoring()).table()
-    assert _row(text, "xtreme/panx").split()[3:6] == ["80.0", "missing", "80.0"]
+    assert _cells(_row(text, "xtreme/panx"))[3:6] == ["80.0 [75.0, 85.0]", "missing", "80.0 [75.0, 85.0] (1/2)"]
     assert "(1/2)" in _row(text, "xtreme/panx")
     assert "xtreme/tydiqa" not in text.split("\n\n")[0]
     assert "XTREME score: n/a (missing: xnli: de; panx: de; tydiqa)" in text
@@ -64,8 +74,8 @@ def test_english_outside_the_task_languages_is_shown_but_not_averaged():
 
 def test_seeds_show_mean_and_sd(xtreme_cells, xtreme_scoring):
     text = RunResults(cells=xtreme_cells(seeds=(1, 2), shift={2: -.02}), scoring=xtreme_scoring()).table()
-    assert _row(text, "xtreme/xnli").split()[3:5] == ["79.0±1.4", "69.0±1.4"]
-    assert "XTREME score: 69.0±1.4 (2 seeds)" in text
+    assert _cells(_row(text, "xtreme/xnli"))[3:5] == ["79.0 ± 1.4", "69.0 ± 1.4"]
+    assert "XTREME score: 69.0 ± 1.4 (2 seeds)" in text
 
 
 def test_flags_and_other_splits_are_marked(xtreme_cells, xtreme_scoring):

@@ -71,6 +71,9 @@ def _register() -> None:
     cli.add_command(eval_cmd)
     from xbench.cli.train_cmd import train_cmd; cli.add_command(train_cmd)  # noqa: E702
     from xbench.cli.run_cmd import run_cmd; cli.add_command(run_cmd)  # noqa: E702
+    from xbench.cli.analyze_cmd import analyze; cli.add_command(analyze)  # noqa: E702
+    from xbench.cli.languages_cmd import languages; cli.add_command(languages)  # noqa: E702
+    from xbench.cli.report_cmd import report_cmd; cli.add_command(report_cmd)  # noqa: E702
 
 
 _register()

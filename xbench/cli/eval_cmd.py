@@ -41,6 +41,11 @@ from xbench.errors import UserError
               help="Let a model folder run its own Python code (auto_map in config.json). Off: such a model is refused.")
 @click.option("--allow-pickle", is_flag=True,
               help="Load pickle weights (pytorch_model.bin, read with weights_only=True) of a folder without safetensors.")
+@click.option("--perturb", "perturbation", metavar="NAME[:STRENGTH][,KEY=VALUE]",
+              help="Evaluate on perturbed inputs (training data stays clean): typo, keyboard, char_delete, "
+              "word_drop, word_swap, code_switch (lexicon=PATH[,to=LANG]), choice_swap (multiple choice), or a "
+              "plugin's; STRENGTH in [0, 1]. Written to <output>/perturbed/NAME-STRENGTH, reusing <output>'s "
+              "fine-tuned checkpoints (e.g. --perturb typo:0.1).")
 @click.option("--retrieval-layer", type=int, help="Hidden layer for retrieval tasks, overriding the spec's rule (recorded).")
 @click.option("--checkpoint-every", type=float, default=120.0, show_default=True,
               help="Seconds between fine-tuning checkpoints (an interrupted run resumes from the last one).")
@@ -52,7 +57,8 @@ from xbench.errors import UserError
 @click.pass_context
 def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
              limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, num_fewshot, head_task,
-             trust_remote_code, allow_pickle, retrieval_layer, checkpoint_every, executor_name, address, fmt):
+             trust_remote_code, allow_pickle, perturbation, retrieval_layer, checkpoint_every, executor_name, address,
+             fmt):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b
@@ -62,6 +68,9 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
       xbench eval --model ./ckpt --tasks xcopa --train-stages copa:train --seeds 1,2,3
       xbench eval --model ./my-gpt2 --tasks xcopa,xnli --num-fewshot 5 --data-dir ../shared/data   (prompted)
       xbench eval --model minilm-l6 --tasks xcopa,panx --seeds 1,2,3 --executor ray --address auto
+      xbench eval --model minilm-l6 --tasks panx --split dev --perturb typo:0.1 --data-dir ../shared/data
+      xbench eval --model minilm-l6 --tasks xcopa --train-stages copa:train --perturb choice_swap:1.0
+      xbench eval --model minilm-l6 --tasks panx --split dev --languages de,fr --perturb code_switch:0.3,lexicon=muse/
       accelerate launch -m xbench eval --model xlm-roberta-large --tasks xtreme
     """
     from xbench.cli import registry_for
@@ -79,7 +88,7 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
                         finetune=finetune, overwrite=overwrite, data_dir=data_dir,
                         save_every_seconds=checkpoint_every, retrieval_layer=retrieval_layer,
                         adapter=adapter, num_fewshot=num_fewshot, head_task=head_task,
-                        trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
+                        trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, perturbation=perturbation)
     registry = registry_for(ctx)
     from xbench.executors import get_executor
 

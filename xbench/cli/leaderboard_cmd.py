@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import click
 
-from xbench.cli.output import format_option
+from xbench.cli.output import format_option, uncertainty_option
 
 
 @click.command()
 @click.option("--group", "group_name", metavar="GROUP", help="Only cells addressed under this benchmark (GROUP/TASK).")
 @click.option("--model", metavar="MODEL", help="Only this model (as given to `xbench eval --model`).")
 @click.option("--all-runs", is_flag=True,
-              help="One table section per recorded run instead of each model's latest cells.")
+              help="One table section per recorded run (and configuration) instead of each model's latest cells.")
 @click.option("--store", "store_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Results store to read  [default: $XBENCH_HOME/results.sqlite].")
 @click.option("--experiment", metavar="NAME", help="The paper-style table of an experiment (`xbench run`): rows = "
-              "intermediate configurations, columns = targets, mean ± sd over seeds and the gain over `none`.")
+              "intermediate configurations (per perturbation), columns = targets, the mean over seeds and the "
+              "gain over `none`.")
 @format_option
-def leaderboard(group_name, model, all_runs, store_file, experiment, fmt):
-    """Show the leaderboard of recorded runs: per model, the latest result of each task and language.
+@uncertainty_option
+def leaderboard(group_name, model, all_runs, store_file, experiment, fmt, uncertainty):
+    """Show the leaderboard of recorded runs: per model and configuration, the latest result of each
+    task and language.
 
-    Values are shown ×100 (one decimal; mean±sd over seeds); `--format json` keeps fractions. A
-    benchmark score is "n/a" when any of its tasks or languages is missing. Cells evaluated on another
-    split than the spec's, or with comparability flags, are marked "*" and explained below the table.
+    Each row names its model and configuration ("tiny (retrieval layer 4, train_limit=5000)"); cells
+    of different configurations never share a row or a benchmark score. Values are shown ×100 (one
+    decimal) with their uncertainty (--uncertainty; the footnotes say what the interval is);
+    `--format json` keeps fractions. A benchmark score is "n/a" when any of its tasks or languages is
+    missing. Cells evaluated on another split than the spec's, or with comparability flags, are
+    marked "*" and explained below the table.
 
     \b
     Examples:
@@ -31,6 +37,7 @@ def leaderboard(group_name, model, all_runs, store_file, experiment, fmt):
       xbench leaderboard --model minilm-l6 --format csv
       xbench leaderboard --all-runs --format json
       xbench leaderboard --experiment phang2020-mini
+      xbench leaderboard --uncertainty ci --format md
     """
     from xbench.results.store import ResultsStore
     from xbench.results.table import render_table
@@ -38,7 +45,7 @@ def leaderboard(group_name, model, all_runs, store_file, experiment, fmt):
     if experiment:
         from xbench.results.experiment_table import experiment_table
 
-        click.echo(experiment_table(experiment, fmt, store_file))
+        click.echo(experiment_table(experiment, fmt, store_file, uncertainty=uncertainty))
         return
 
     store = ResultsStore(store_file)
@@ -50,4 +57,4 @@ def leaderboard(group_name, model, all_runs, store_file, experiment, fmt):
         click.echo(f"No results recorded{where} in {store.path}. Run `xbench eval --model MODEL --tasks TASKS` "
                    "first; each finished run is recorded there.")
         return
-    click.echo(render_table(sections, fmt))
+    click.echo(render_table(sections, fmt, uncertainty))

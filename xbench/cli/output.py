@@ -1,4 +1,5 @@
-"""One set of output formats for every listing command: table, md, csv, latex, json."""
+"""One set of output formats for every listing command (table, md, csv, latex, json), and the
+``--uncertainty`` option of every command that shows results."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ TABULATE_FORMATS = {"table": "simple", "md": "github", "latex": "latex_booktabs"
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                              show_default=True, help="Output format.")
+
+# the choices are those of xbench.results.uncertainty.MODES (kept literal: this module stays import-light)
+UNCERTAINTY_MODES = ("auto", "sd", "ci", "none")
+uncertainty_option = click.option(
+    "--uncertainty", type=click.Choice(UNCERTAINTY_MODES), default="auto", show_default=True,
+    help="Beside each value: sd = ± sd over seeds; ci = 95% interval ([low, high]: t-interval over seeds, or a "
+         "single-seed cell's bootstrap CI over items); none; auto = sd with several seeds, ci with one. csv and "
+         "json give the parts as separate fields.")
 
 
 def _cell(value) -> str:

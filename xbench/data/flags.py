@@ -1,4 +1,5 @@
-"""Comparability flags: why a cell's data is not exactly what the official benchmark evaluates.
+"""Comparability flags: why a cell's data (or, for engine flags, its training or evaluation) is not
+exactly what the official benchmark evaluates.
 
 A flag travels with the loaded split (``LoadedSplit.flags``) into results and tables, so a number
 computed on such data is never presented as leaderboard-equal. Layout manifests attach them to cells;
@@ -18,8 +19,37 @@ FLAG_MEANINGS = {
 }
 
 
+# Flags the engine adds (training, evaluation, retrieval, prompting, perturbation), by exact name …
+ENGINE_FLAG_MEANINGS = {
+    "reference_only": "a reference language outside the task's own list (e.g. English COPA beside XCOPA); "
+                      "shown, but left out of task means and benchmark scores",
+    "train_stage_override": "trained with other stages than the spec's recipe (--train-stages)",
+    "encoder_not_finetuned": "retrieval with an encoder that no task fine-tuned (XTREME-R fine-tunes it first)",
+    "dual_encoder_not_finetuned": "a dual encoder that no task fine-tuned (XTREME-R fine-tunes it first)",
+    "threshold_tuned_on_scored_gold": "the BUCC threshold was tuned on the gold pairs of the scored split itself",
+}
+# … and by prefix (the rest of the flag names the value)
+ENGINE_FLAG_PREFIXES = {
+    "limit=": "only the first N items of each evaluated language (--limit)",
+    "train_limit=": "only the first N training items (--train-limit)",
+    "epochs=": "another number of fine-tuning epochs than the recipe's (--epochs)",
+    "intermediate_on_": "intermediate training on a split other than train (<split>:<task>)",
+    "intermediate_parallel_to_eval:": "intermediate training data parallel to the evaluated items (a translation "
+                                      "of the same items)",
+    "bucc_duplicates=": "BUCC duplicate sentences kept by another policy than the official scorer's",
+    "prompted_": "a causal LM evaluated prompted, with k examples in the prompt (prompted_<k>shot)",
+    "prompt_skipped=": "items left out because their prompt did not fit the model's context",
+    "perturbed:": "inputs perturbed at evaluation time (perturbed:<name>:<strength>; --perturb)",
+}
+
+
 def describe(flag: str) -> str:
     """What a flag means; flags of the form ``<split>_as_<split>`` describe themselves."""
+    if flag in ENGINE_FLAG_MEANINGS:
+        return ENGINE_FLAG_MEANINGS[flag]
+    for prefix, meaning in ENGINE_FLAG_PREFIXES.items():
+        if flag.startswith(prefix):
+            return meaning
     if flag in FLAG_MEANINGS:
         return FLAG_MEANINGS[flag]
     used, _, wanted = flag.partition("_as_")

@@ -50,6 +50,8 @@ class EvalConfig:
     head_task: str | None = None  # evaluate a head trained on this other task as is (flagged)
     trust_remote_code: bool = False  # let a model folder run its own Python code (config.json auto_map)
     allow_pickle: bool = False  # load pickle weights (pytorch_model.bin) when a folder has no safetensors
+    perturbation: str | None = None  # NAME[:STRENGTH][,KEY=VALUE]: evaluation inputs only; kept canonical
+    checkpoints_dir: Path | None = None  # whose seed-S/models/ holds the training stages (None: output)
 
     def __post_init__(self):
         """Nonsense values are refused here, before anything loads: the one check that ``xbench eval``,
@@ -64,11 +66,22 @@ class EvalConfig:
         if self.train_stages and not self.finetune:
             raise UserError("--train-stages does nothing with --no-finetune (nothing is trained) "
                             "(fix: drop one of them)")
+        if self.checkpoints_dir is not None:
+            self.checkpoints_dir = Path(self.checkpoints_dir)
+        if self.perturbation is not None:
+            from xbench.perturbations import parse_perturbation
+
+            perturbation = parse_perturbation(self.perturbation)
+            self.perturbation = perturbation.spec
+            if self.checkpoints_dir is None:  # a perturbed run lives beside the clean one and reuses its models
+                base = Path(self.output or default_output(self.model))
+                self.output, self.checkpoints_dir = base / "perturbed" / perturbation.slug, base.resolve()
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["output"] = str(self.output) if self.output else None
         d["data_dir"] = str(self.data_dir) if self.data_dir else None
+        d["checkpoints_dir"] = str(self.checkpoints_dir) if self.checkpoints_dir else None
         return d
 
     # ---- per-task choices -------------------------------------------------------------------------

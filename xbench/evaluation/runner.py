@@ -21,6 +21,7 @@ from xbench.evaluation.config import EvalConfig, default_output
 from xbench.evaluation.features import encode_cached
 from xbench.evaluation.models import quiet_transformers
 from xbench.evaluation.stages import NoTrainingData, head_choice, plan_stages, trained_choice, train_chain
+from xbench.perturbations import apply as perturbations
 from xbench.results.cells import CellResult, cell_path, read_cell, write_cell
 
 
@@ -77,6 +78,10 @@ class Runner:
             raise UserError(f"--tasks {config.tasks!r} selects no task (see `xbench tasks list`)")
         self._check_languages()
         config.check_task_options(list(dict.fromkeys(sel.task.name for sel in self.selections)))
+        self.checkpoints = Path(config.checkpoints_dir) if config.checkpoints_dir else self.output
+        # evaluation inputs only (xbench.perturbations.apply); checked here, before anything is trained
+        self.perturbation = perturbations.prepare(config.perturbation, self.registry, self.selections,
+                                                  self.languages_for)
 
     # ---- planning ---------------------------------------------------------------------------------
     def _check_languages(self) -> None:
@@ -314,6 +319,8 @@ class Runner:
                  "chain": [s.get("key") for s in choice.info.get("stages", [])], "flags": sorted(choice.flags),
                  "limit": self.config.limit, "retrieval_layer": self.config.retrieval_layer,
                  "examples": cell.info.get("questions_from_english")}
+        if self.perturbation is not None:  # a perturbed cell is never mistaken for the clean one
+            ident["perturbation"] = self.perturbation.identity()
         if sel.group in (sel.task.doc.get("retrieval") or {}).get("finetuned_encoder_groups", ()):
             ident["group"] = sel.group  # the cell's flags depend on the benchmark it is evaluated for
         if self.prompted:  # the same weights scored prompted are another cell; k-shot draws follow the seed
@@ -377,7 +384,9 @@ class Runner:
         spec = sel.task
         doc = spec.for_language(lang)
         tt = self.task_type(doc, spec.name)
-        examples = loaded.examples
+        perturbed = perturbations.perturb_cell(tt, loaded.examples, self.perturbation, seed=seed, task=spec.name,
+                                               language=lang)
+        examples = perturbed.examples
         engine = EngineSettings(self.device, self.precision, self.config.batch_size, self.config.progress,
                                 f"{spec.name} {lang}")
         started = time.time()
@@ -393,6 +402,7 @@ class Runner:
             flags = flags + self.adapter.cell_flags(settings)
         else:
             out = tt.evaluate(model, examples, engine, context)
+        out = perturbed.finish(tt, out)  # back to the clean items' order and choice indices, before scoring
         preds, refs = out.predictions, out.references
         labelled = bool(refs) and all(r is not None for r in refs)
         metrics, ci = {}, {}

@@ -1,6 +1,7 @@
 """Training stages (phase 3, and any chain of English stages) with content-keyed checkpoints.
 
-A stage's checkpoint lives in ``<output>/seed-<S>/models/<chain>__<key>`` where ``key`` is a hash of
+A stage's checkpoint lives in ``<checkpoints>/seed-<S>/models/<chain>__<key>`` (``checkpoints``: the run
+folder, or for a perturbed run the clean run's folder) where ``key`` is a hash of
 everything the trained weights depend on: the base checkpoint's identity (a hash of its weight files,
 or the previous stage's key), the stage's task, split, language, spec hash, recipe, data fingerprint,
 training limit and checkpoint-selection rule, the seed, the precision and the loop version. Editing a
@@ -146,7 +147,7 @@ def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, cha
     key = content_key({"parent": parent, "stage": record, "seed": seed, "precision": runner.precision,
                        "loop": LOOP_VERSION})
     name = "+".join(s.slug for s in chain)
-    work = runner.output / f"seed-{seed}" / "models" / f"{name}__{key}"
+    work = runner.checkpoints / f"seed-{seed}" / "models" / f"{name}__{key}"
     return PlannedStage(stage, spec, recipe, train, held_out, loaded, record, key, work)
 
 

@@ -4,8 +4,11 @@ Per (model, intermediate configuration, seed): one phase-2 training job (none fo
 keyed by content, so it is trained once and reused by every target. Per (model, configuration,
 target, seed): one evaluation job that depends on it; it runs the target's phase-3 stages from the
 phase-2 encoder with a fresh head of the target's task (retrieval targets evaluate the encoder
-directly) and evaluates every language. Jobs carry only JSON arguments, so any executor can run
-them anywhere the files are visible.
+directly) and evaluates every language. Per perturbation of ``perturbations:`` that applies to the
+target, one more evaluation job after that one: the same checkpoints (its ``checkpoints_dir`` is the
+clean run folder, nothing is retrained), evaluated on perturbed inputs into a run folder of its own
+(``<run folder>/perturbed/<name>-<strength>/``). Jobs carry only JSON arguments, so any executor can
+run them anywhere the files are visible.
 """
 
 from __future__ import annotations
@@ -55,10 +58,13 @@ class Plan:
     experiment: Experiment
     settings: RunSettings
     jobs: list[Job] = field(default_factory=list)
-    runs: dict = field(default_factory=dict)  # (model, configuration) -> run folder
+    runs: dict = field(default_factory=dict)  # (model, configuration, perturbation spec or None) -> run folder
 
-    def run_dir(self, model: str, config: str) -> Path:
-        return self.settings.output / model_slug(model) / slug(config)
+    def run_dir(self, model: str, config: str, perturbation=None) -> Path:
+        """The run folder of a (model, configuration), or of one perturbation of it (an ``xbench eval
+        --perturb`` folder: ``perturbed/<slug>`` inside the clean one)."""
+        folder = self.settings.output / model_slug(model) / slug(config)
+        return folder / "perturbed" / perturbation.slug if perturbation is not None else folder
 
 
 def eval_config_args(exp: Experiment, target: Target, settings: RunSettings) -> dict:
@@ -90,7 +96,10 @@ def build_plan(exp: Experiment, settings: RunSettings, registry=None) -> Plan:
     cpus, gpus = resources.get("cpus", settings.cpus), resources.get("gpus", settings.gpus)
     for model in exp.models:
         for config in exp.intermediates:
-            plan.runs[(model, config.name)] = plan.run_dir(model, config.name)
+            clean_dir = plan.run_dir(model, config.name)
+            plan.runs[(model, config.name, None)] = clean_dir
+            for p in exp.perturbations:
+                plan.runs[(model, config.name, p.spec)] = plan.run_dir(model, config.name, p.perturbation)
             for seed in exp.seeds:
                 deps, model_path = (), model
                 if not config.is_baseline:
@@ -105,9 +114,18 @@ def build_plan(exp: Experiment, settings: RunSettings, registry=None) -> Plan:
                                              done=phase2.done() is not None))
                     deps, model_path = (job_id,), args["output"]
                 for target in exp.targets:
-                    args = {"model": model_path, "output": str(plan.run_dir(model, config.name)), "seed": seed,
+                    args = {"model": model_path, "output": str(clean_dir), "seed": seed,
                             **eval_config_args(exp, target, settings)}
-                    plan.jobs.append(Job(f"eval:{model_slug(model)}/{slug(config.name)}/{slug(target.address)}/seed-{seed}",
-                                         EVAL_TARGET, args, deps, cpus, gpus, "eval",
-                                         f"phase 3 + eval {model} {config.name} {target.address} seed {seed}"))
+                    clean_id = f"eval:{model_slug(model)}/{slug(config.name)}/{slug(target.address)}/seed-{seed}"
+                    label = f"{model} {config.name} {target.address} seed {seed}"
+                    plan.jobs.append(Job(clean_id, EVAL_TARGET, args, deps, cpus, gpus, "eval",
+                                         f"phase 3 + eval {label}"))
+                    for p in exp.perturbations:
+                        if target.address not in p.targets:
+                            continue
+                        perturbed = args | {"output": str(plan.runs[(model, config.name, p.spec)]),
+                                            "checkpoints_dir": str(clean_dir), "perturbation": p.spec}
+                        plan.jobs.append(Job(f"{clean_id}/{p.perturbation.slug}", EVAL_TARGET, perturbed,
+                                             deps + (clean_id,), cpus, gpus, "eval",
+                                             f"eval {label} perturbed {p.spec} (checkpoints of the clean job)"))
     return plan

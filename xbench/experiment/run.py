@@ -1,6 +1,7 @@
 """Running an experiment: plan, execute (any executor), then record one run per (model,
-configuration) — ``results.json`` in its folder and a row in the results store under the
-experiment's name, which ``xbench leaderboard --experiment NAME`` reads back."""
+configuration) and per (model, configuration, perturbation) — ``results.json`` in its folder and a
+row in the results store under the experiment's name (config ``perturbation``: the perturbation's
+canonical text, None when clean), which ``xbench leaderboard --experiment NAME`` reads back."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ def describe(plan: Plan, registry=None) -> list[str]:
     trains = [j for j in plan.jobs if j.kind == "train"]
     evals = [j for j in plan.jobs if j.kind == "eval"]
     users = {j.id: sum(j.id in e.deps for e in evals) for j in trains}
+    train_done = {j.id: j.done for j in trains}
     for job in trains:
         lines.append(f"  [{'done' if job.done else 'todo'}] {job.label}: trained once, used by {users[job.id]} "
                      f"evaluation jobs -> {job.args['output']}")
     unknown = 0
     for job in evals:
-        ready = not job.deps or all(next(t for t in trains if t.id == d).done for d in job.deps)
+        # phase 2 decides what can be planned now (a perturbed job's stages are its clean job's)
+        ready = all(train_done[d] for d in job.deps if d in train_done)
         if not ready:
             unknown += 1
             lines.append(f"  [wait] {job.label}: after its phase-2 checkpoint")
@@ -45,12 +48,19 @@ def describe(plan: Plan, registry=None) -> list[str]:
         lines.append(f"  [{'done' if st['cells'] == st['cells_done'] else 'todo'}] {job.label}: "
                      f"{st['cells_done']}/{st['cells']} cells done, "
                      f"{len(st['stages_done'])}/{len(st['stages'])} phase-3 stages trained")
-    head = [f"experiment {plan.experiment.name}: {len(plan.experiment.models)} model(s) x "
-            f"{len(plan.experiment.intermediates)} intermediate configuration(s) x {len(plan.experiment.targets)} "
-            f"target(s) x {len(plan.experiment.seeds)} seed(s)",
+    exp = plan.experiment
+    perturbed = sum(1 for j in evals if j.args.get("perturbation"))
+    head = [f"experiment {exp.name}: {len(exp.models)} model(s) x "
+            f"{len(exp.intermediates)} intermediate configuration(s) x {len(exp.targets)} "
+            f"target(s) x {len(exp.seeds)} seed(s)"
+            + (f", clean + {len(exp.perturbations)} perturbation(s)" if exp.perturbations else ""),
             f"phase-2 trainings: {len(trains)} ({sum(j.done for j in trains)} done) — one per (model, "
             f"configuration, seed), shared by every target",
             f"evaluation jobs: {len(evals)}" + (f" ({unknown} wait for phase 2, not counted below)" if unknown else ""),
+            *([f"perturbed evaluations: {perturbed} — on the clean jobs' checkpoints, nothing retrained"]
+              if perturbed else []),
+            *[f"perturbation {p.spec}: skipped for {', '.join(p.skipped)} (does not apply to their task types)"
+              for p in exp.perturbations if p.skipped],
             f"phase-3 trainings: {len(stages)} ({len(stages_done)} done)",
             f"evaluation cells: {cells} ({cells_done} done)"]
     return head + lines
@@ -58,7 +68,8 @@ def describe(plan: Plan, registry=None) -> list[str]:
 
 def run_experiment(exp: Experiment, settings, executor, registry=None,
                    log: Callable[[str], None] = print) -> dict:
-    """Run every job not done yet; returns {(model, configuration): RunResults} (recorded)."""
+    """Run every job not done yet; returns {(model, configuration, perturbation or None): RunResults}
+    (recorded)."""
     from xbench.results.cells import CellResult
     from xbench.results.environment import collect_environment
     from xbench.results.run import RunResults
@@ -82,28 +93,27 @@ def run_experiment(exp: Experiment, settings, executor, registry=None,
     for job in plan.jobs:
         if job.kind != "eval":
             continue
-        model, config = _owner(plan, job)
-        by_run[(model, config)] += [CellResult.from_dict(c) for c in values.get(job.id, [])]
+        by_run[_owner(plan, job)] += [CellResult.from_dict(c) for c in values.get(job.id, [])]
     out, environment = {}, collect_environment()
     configs = {c.name: c for c in exp.intermediates}
-    for (model, config), cells in by_run.items():
+    for (model, config, perturbation), cells in by_run.items():
         inter = configs[config]
         results = RunResults(
             config={"model": f"{model} [{exp.name}:{config}]", "base_model": model, "experiment": exp.name,
                     "experiment_file": str(exp.path), "intermediate": config,
                     "intermediate_tasks": [t.slug for t in inter.tasks], "intermediate_training": inter.training,
                     "intermediate_order": [c.name for c in exp.intermediates],
-                    "targets": [t.address for t in exp.targets], "seeds": exp.seeds,
+                    "targets": [t.address for t in exp.targets], "seeds": exp.seeds, "perturbation": perturbation,
                     "executor": type(executor).__name__, "seconds": round(time.time() - started, 1)},
             environment=environment, cells=cells)
-        results.save(plan.runs[(model, config)])
-        record_run(results, plan.runs[(model, config)])
-        out[(model, config)] = results
+        results.save(plan.runs[(model, config, perturbation)])
+        record_run(results, plan.runs[(model, config, perturbation)])
+        out[(model, config, perturbation)] = results
     return out
 
 
-def _owner(plan: Plan, job: Job) -> tuple[str, str]:
-    """The (model, configuration) an evaluation job belongs to (its run folder)."""
+def _owner(plan: Plan, job: Job) -> tuple[str, str, str | None]:
+    """The (model, configuration, perturbation) an evaluation job belongs to (its run folder)."""
     from pathlib import Path
 
     output = Path(job.args["output"])

@@ -35,6 +35,20 @@ class Target:
 
 
 @dataclass
+class ExperimentPerturbation:
+    """One entry of ``perturbations:``: evaluated for every (model, configuration) on the targets whose
+    tasks it applies to (``choice_swap``: multiple-choice targets); the other targets are skipped."""
+
+    perturbation: object  # xbench.perturbations.Perturbation
+    targets: list[str]  # the addresses it is evaluated on
+    skipped: list[str] = field(default_factory=list)  # addresses whose task types it does not apply to
+
+    @property
+    def spec(self) -> str:
+        return self.perturbation.spec
+
+
+@dataclass
 class Experiment:
     name: str
     path: Path
@@ -43,6 +57,7 @@ class Experiment:
     targets: list[Target]
     seeds: list[int]
     doc: dict
+    perturbations: list[ExperimentPerturbation] = field(default_factory=list)
 
     def setting(self, key: str, default=None):
         return self.doc.get(key, default)
@@ -93,7 +108,7 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
         intermediates.append(Intermediate(name, tasks, training))
     # the baseline first, as the paper's table shows it
     intermediates.sort(key=lambda c: not c.is_baseline)
-    targets = []
+    targets, selected = [], {}
     for i, entry in enumerate(doc["targets"]):
         address, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
         try:
@@ -114,6 +129,9 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
                     fail(("targets", i, address, "languages"), f"language '{lang}' is not a language of {sel.address}",
                          f"its languages: {' '.join(sel.languages)}")
         targets.append(Target(address, dict(options)))
+        selected[address] = selections
+    perturbations = [_perturbation(text, i, selected, registry, fail)
+                     for i, text in enumerate(doc.get("perturbations", []))]
     try:
         parse_batch_size(doc.get("batch_size", "auto"))
     except UserError:
@@ -124,4 +142,29 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
         fail(("executor",), f"unknown executor '{executor}'{did_you_mean(executor, registry.collect('executors'))}",
              f"registered executors: {', '.join(sorted(registry.collect('executors')))}")
     return Experiment(doc["experiment"], path, list(doc["models"]), intermediates, targets,
-                      list(doc.get("seeds", [1])), doc)
+                      list(doc.get("seeds", [1])), doc, perturbations)
+
+
+def _perturbation(text: str, i: int, selected: dict, registry, fail) -> ExperimentPerturbation:
+    """An entry of ``perturbations:``, parsed and matched with the targets it applies to: all of a
+    target's tasks, or none of them (a target with some of each is an error)."""
+    from xbench.perturbations.apply import applies
+    from xbench.perturbations.parse import parse_perturbation
+
+    try:
+        perturbation = parse_perturbation(text, registry, option="perturbation")
+    except UserError as err:
+        fail(("perturbations", i), str(err))
+    found = ExperimentPerturbation(perturbation, [])
+    for address, selections in selected.items():
+        fits = [sel.task.name for sel in selections
+                if applies(registry.get("task_types", sel.task.doc["type"]).load(), perturbation)]
+        if fits and len(fits) < len(selections):
+            others = [sel.task.name for sel in selections if sel.task.name not in fits]
+            fail(("perturbations", i), f"{perturbation.name} applies to {', '.join(fits)} but not to "
+                 f"{', '.join(others)} of target {address}", "list the tasks it applies to as targets of their own")
+        (found.targets if fits else found.skipped).append(address)
+    if not found.targets:
+        fail(("perturbations", i), f"{perturbation.name} applies to none of the targets "
+             f"({', '.join(selected)})", "drop it, or add a target it applies to")
+    return found

@@ -28,6 +28,9 @@ class Decomposition:
     columns: tuple[str, ...]
     item_stats: Callable[..., np.ndarray]
     aggregate: Callable[[np.ndarray], np.ndarray]
+    # True when each item is one 0/1 outcome (columns: correct, count = 1) and the metric is their
+    # mean: paired comparisons may then use the exact McNemar test (xbench.analysis.stats).
+    per_item_binary: bool = False
 
     def score(self, predictions: Sequence, references: Sequence, *, language: str | None = None,
               options: Mapping | None = None) -> float:

@@ -9,7 +9,8 @@ level are recorded in the returned ``ConfidenceInterval``; the same inputs and s
 interval.
 
 A metric without a decomposition (e.g. from a third-party plugin) is bootstrapped by calling it on
-resampled prediction/reference lists, which is slower and assumes the two lists are aligned by item.
+resampled prediction/reference lists (the same draws, from ``resample_indices``), which is slower and
+assumes the two lists are aligned by item.
 """
 
 from __future__ import annotations
@@ -66,20 +67,36 @@ def _registered_metric(name: str) -> Callable:
     return metrics[name].load()
 
 
-def resampled_values(stats: np.ndarray, aggregate: Callable[[np.ndarray], np.ndarray], *,
-                     n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """The metric on ``n_resamples`` resamples of the rows of ``stats`` (n_items, k), drawn with replacement."""
-    stats = np.asarray(stats, dtype=np.float64)
-    n_items = stats.shape[0]
+def resample_indices(n_items: int, n_resamples: int, seed: int | np.random.SeedSequence = DEFAULT_SEED):
+    """The bootstrap draws, in chunks: yields ``(first, picks)`` with ``picks`` of shape (rows, n_items),
+    the item indices of resamples ``first .. first + rows - 1``.
+
+    The one resampling core of xbench: the decomposition path, the recomputing fallback and the
+    contrasts of xbench.analysis.stats draw through it, so the same seed gives the same resamples.
+    """
     rng = np.random.default_rng(seed)
     rows_per_chunk = max(1, _INDICES_PER_CHUNK // max(n_items, 1))
-    sums = np.empty((n_resamples, stats.shape[1]), dtype=np.float64)
     for first in range(0, n_resamples, rows_per_chunk):
         rows = min(rows_per_chunk, n_resamples - first)
-        picks = rng.integers(0, n_items, size=(rows, n_items))
+        yield first, rng.integers(0, n_items, size=(rows, n_items))
+
+
+def resampled_sums(stats: np.ndarray, *, n_resamples: int = DEFAULT_RESAMPLES,
+                   seed: int | np.random.SeedSequence = DEFAULT_SEED) -> np.ndarray:
+    """Column sums of ``stats`` (n_items, k) over ``n_resamples`` resamples of its rows: (n_resamples, k)."""
+    stats = np.asarray(stats, dtype=np.float64)
+    sums = np.empty((n_resamples, stats.shape[1]), dtype=np.float64)
+    for first, picks in resample_indices(stats.shape[0], n_resamples, seed):
         for column in range(stats.shape[1]):
-            sums[first:first + rows, column] = stats[:, column][picks].sum(axis=1)
-    return np.asarray(aggregate(sums), dtype=np.float64)
+            sums[first:first + len(picks), column] = stats[:, column][picks].sum(axis=1)
+    return sums
+
+
+def resampled_values(stats: np.ndarray, aggregate: Callable[[np.ndarray], np.ndarray], *,
+                     n_resamples: int = DEFAULT_RESAMPLES,
+                     seed: int | np.random.SeedSequence = DEFAULT_SEED) -> np.ndarray:
+    """The metric on ``n_resamples`` resamples of the rows of ``stats`` (n_items, k), drawn with replacement."""
+    return np.asarray(aggregate(resampled_sums(stats, n_resamples=n_resamples, seed=seed)), dtype=np.float64)
 
 
 def bootstrap_stats(stats: np.ndarray, aggregate: Callable[[np.ndarray], np.ndarray], *,
@@ -113,12 +130,11 @@ def _bootstrap_by_recomputing(fn: Callable, predictions: Sequence, references: S
     n_items = len(references)
     _check_settings(n_items, n_resamples, confidence)
     point = float(fn(predictions, references, language=language, options=options))
-    rng = np.random.default_rng(seed)
     values = np.empty(n_resamples, dtype=np.float64)
-    for draw in range(n_resamples):
-        picks = rng.integers(0, n_items, size=n_items)
-        values[draw] = fn([predictions[i] for i in picks], [references[i] for i in picks],
-                          language=language, options=options)
+    for first, chunk in resample_indices(n_items, n_resamples, seed):
+        for row, picks in enumerate(chunk):
+            values[first + row] = fn([predictions[i] for i in picks], [references[i] for i in picks],
+                                     language=language, options=options)
     return _interval(point, values, confidence, n_resamples, seed, n_items)
 
 
@@ -131,9 +147,15 @@ def _check_settings(n_items: int, n_resamples: int, confidence: float) -> None:
         raise UserError(f"the bootstrap confidence level must lie strictly between 0 and 1, got {confidence}")
 
 
-def _interval(point: float, values: np.ndarray, confidence: float, n_resamples: int, seed: int,
-              n_items: int) -> ConfidenceInterval:
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The equal-tailed percentile interval of resampled values."""
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(values, [tail, 1.0 - tail])
-    return ConfidenceInterval(point=point, low=float(low), high=float(high), confidence=confidence,
+    return float(low), float(high)
+
+
+def _interval(point: float, values: np.ndarray, confidence: float, n_resamples: int, seed: int,
+              n_items: int) -> ConfidenceInterval:
+    low, high = percentile_interval(values, confidence)
+    return ConfidenceInterval(point=point, low=low, high=high, confidence=confidence,
                               n_resamples=n_resamples, seed=seed, n_items=n_items)

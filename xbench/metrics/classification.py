@@ -23,7 +23,8 @@ def accuracy_item_stats(predictions: Sequence, references: Sequence, *, language
     return stats_array([(float(p == g), 1.0) for p, g in zip(predictions, references)], 2)
 
 
-ACCURACY = Decomposition("accuracy", "item", ("correct", "count"), accuracy_item_stats, mean_of_values)
+ACCURACY = Decomposition("accuracy", "item", ("correct", "count"), accuracy_item_stats, mean_of_values,
+                         per_item_binary=True)
 
 
 @decomposed_by(ACCURACY)

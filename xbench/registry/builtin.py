@@ -139,11 +139,20 @@ def xbench_model_adapters():
 
 @hookimpl
 def xbench_perturbations():
+    # each target is a xbench.perturbations.Perturbation subclass whose `name` is the registered name
     p = "xbench.perturbations"
     return [
-        Perturbation("typo", f"{p}:typo", "Character noise: swap, drop, insert or replace letters inside words."),
-        Perturbation("word_drop", f"{p}:word_drop", "Drop words at random."),
-        Perturbation("word_swap", f"{p}:word_swap", "Swap adjacent words at random."),
+        Perturbation("typo", f"{p}.text:Typo",
+                     "Character noise: swap, drop, insert or replace a character inside words."),
+        Perturbation("keyboard", f"{p}.text:Keyboard",
+                     "Replace letters by a QWERTY keyboard neighbour (letters outside the layout unchanged)."),
+        Perturbation("char_delete", f"{p}.text:CharDelete", "Delete characters at random (every word keeps one)."),
+        Perturbation("word_drop", f"{p}.text:WordDrop", "Drop words at random (at least one is kept)."),
+        Perturbation("word_swap", f"{p}.text:WordSwap", "Swap adjacent words at random."),
+        Perturbation("code_switch", f"{p}.code_switch:CodeSwitch",
+                     "Replace words by a translation from a bilingual lexicon (MUSE format): lexicon=PATH[,to=LANG]."),
+        Perturbation("choice_swap", f"{p}.choices:ChoiceSwap",
+                     "Multiple choice only: permute the answer choices (strength: probability per item)."),
     ]
 
 

@@ -102,7 +102,9 @@ def xbench_model_aliases():
 def xbench_perturbations():
     """Input perturbations for robustness experiments (typos, word drop, code-switching, ...).
 
-    :return: list of ``Perturbation``; ``target`` resolves to a callable.
+    :return: list of ``Perturbation``; ``target`` resolves to a subclass of
+        ``xbench.perturbations.TextPerturbation`` (or ``ChoicePerturbation``) whose ``name`` is the
+        registered name (see ``xbench.perturbations.base``).
     """
 
 

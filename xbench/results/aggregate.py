@@ -9,6 +9,10 @@ depends on it ``None`` ("n/a") with the missing parts named; there is never a pa
 Scores use the spec's eval split. When a task only has cells of another split, or its cells carry
 comparability flags, the score is still computed but carries ``marks`` saying why it is not equal to
 a leaderboard number.
+
+Every score keeps its per-seed values where all its parts share seeds, so its spread over seeds (sd,
+t-interval; see ``xbench.results.uncertainty``) is that of the per-seed score itself. The bootstrap
+CI over items is kept only for a score of one cell and one seed: CIs of several cells do not combine.
 """
 
 from __future__ import annotations
@@ -25,12 +29,20 @@ MAX_NAMED_LANGUAGES = 8
 
 @dataclass
 class Score:
-    """A score (fraction) with its per-seed values where every seed is complete; ``None`` = n/a."""
+    """A score (fraction) with its per-seed values where every seed is complete; ``None`` = n/a.
+    ``bootstrap`` is the stored CI over items [low, high] of a single-seed, single-cell score."""
 
     value: float | None
     per_seed: dict[int, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     marks: list[str] = field(default_factory=list)
+    bootstrap: tuple[float, float] | None = None
+
+    def estimate(self, mode: str = "auto"):
+        """The ``Estimate`` (value and the uncertainty ``mode`` asks for) of this score."""
+        from xbench.results.uncertainty import estimate
+
+        return estimate(self.value, list(self.per_seed.values()), self.bootstrap, mode)
 
     @property
     def sd(self) -> float | None:
@@ -40,10 +52,13 @@ class Score:
     def n_seeds(self) -> int:
         return len(self.per_seed)
 
-    def to_dict(self) -> dict:
-        return {"value": self.value, "sd": self.sd, "n_seeds": self.n_seeds,
-                "per_seed": {str(s): v for s, v in sorted(self.per_seed.items())},
-                "missing": self.missing, "marks": self.marks}
+    def to_dict(self, mode: str | None = None) -> dict:
+        """The score's fields; with an uncertainty ``mode``, also the estimate's (low, high, interval,
+        and sd only where that mode shows it)."""
+        out = {"value": self.value, "sd": self.sd, "n_seeds": self.n_seeds,
+               "per_seed": {str(s): v for s, v in sorted(self.per_seed.items())},
+               "missing": self.missing, "marks": self.marks}
+        return (out | self.estimate(mode).fields()) if mode else out
 
 
 def mean_score(parts: Sequence[Score]) -> Score:
@@ -71,7 +86,11 @@ def metric_mean(cells: Sequence[CellAggregate], metric: str) -> Score:
         if stat is None:
             return Score(None, missing=[cell.language])
         parts.append(Score(stat.mean, {s: v[metric] for s, v in cell.per_seed.items() if metric in v}))
-    return mean_score(parts)
+    score = mean_score(parts)
+    if len(cells) == 1:
+        ci = cells[0].bootstrap_ci(metric)
+        score.bootstrap = tuple(ci) if ci and len(score.per_seed) == 1 else None
+    return score
 
 
 @dataclass
@@ -83,9 +102,9 @@ class TaskScore:
     score: Score
     by_metric: dict[str, float | None] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, mode: str | None = None) -> dict:
         return {"task": self.task, "address": self.address, "split": self.split, "metrics": self.metrics,
-                "by_metric": self.by_metric, **self.score.to_dict()}
+                "by_metric": self.by_metric, **self.score.to_dict(mode)}
 
 
 @dataclass
@@ -96,11 +115,11 @@ class GroupScore:
     categories: dict[str, Score]
     overall: Score | None  # None when the group's aggregation is "none"
 
-    def to_dict(self) -> dict:
+    def to_dict(self, mode: str | None = None) -> dict:
         return {"group": self.name, "aggregation": self.aggregation,
-                "overall": None if self.overall is None else self.overall.to_dict(),
-                "categories": {k: v.to_dict() for k, v in self.categories.items()},
-                "tasks": [t.to_dict() for t in self.tasks]}
+                "overall": None if self.overall is None else self.overall.to_dict(mode),
+                "categories": {k: v.to_dict(mode) for k, v in self.categories.items()},
+                "tasks": [t.to_dict(mode) for t in self.tasks]}
 
 
 def _name_languages(task: str, languages: list[str], why: str = "") -> str:

@@ -1,4 +1,5 @@
-"""Seed aggregation: one ``CellAggregate`` per (address, language, split) with mean ± sd per metric."""
+"""Seed aggregation: one ``CellAggregate`` per (address, language, split) with mean ± sd per metric,
+and each seed's stored bootstrap CI (the interval shown for a single-seed cell)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ class CellAggregate:
     seeds: list[int]
     metrics: dict[str, SeedStat] = field(default_factory=dict)
     per_seed: dict[int, dict[str, float]] = field(default_factory=dict)
+    per_seed_ci: dict[int, dict[str, list[float]]] = field(default_factory=dict)  # seed → metric → [low, high]
     flags: list[str] = field(default_factory=list)
     n_items: int = 0
     missing_reason: str | None = None
@@ -61,6 +63,14 @@ class CellAggregate:
             return self.per_seed.get(seed, {}).get(metric)
         stat = self.metrics.get(metric)
         return None if stat is None else stat.mean
+
+    def bootstrap_ci(self, metric: str) -> list[float] | None:
+        """The stored bootstrap CI over items of the metric when the cell has exactly one seed (with
+        several seeds the spread over seeds is the interval; per-seed CIs are not combined)."""
+        if len(self.per_seed) != 1:
+            return None
+        (seed,) = self.per_seed
+        return self.per_seed_ci.get(seed, {}).get(metric)
 
     def to_dict(self) -> dict:
         return {"address": self.address, "task": self.task, "group": self.group, "language": self.language,
@@ -94,7 +104,8 @@ def aggregate_seeds(cells: Iterable[CellResult]) -> list[CellAggregate]:
         out.append(CellAggregate(
             address=address, task=first.task, group=first.group, language=language, split=split,
             status=status, seeds=[c.seed for c in scored] if scored else [c.seed for c in ordered],
-            metrics=metrics, per_seed={c.seed: dict(c.metrics) for c in scored}, flags=flags,
+            metrics=metrics, per_seed={c.seed: dict(c.metrics) for c in scored},
+            per_seed_ci={c.seed: {m: list(v) for m, v in c.ci.items()} for c in scored}, flags=flags,
             n_items=max(c.n_items for c in ordered), missing_reason="; ".join(reasons) or None,
             retrieval_layers=sorted({c.info["layer"] for c in ordered if isinstance(c.info.get("layer"), str)})))
     return out

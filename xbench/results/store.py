@@ -4,13 +4,19 @@ Tables: ``store_schema`` (the layout version), ``runs`` (one row per run, with t
 text and the scoring snapshot) and ``cells`` (one row per cell and seed, for queries). Recording a
 run is idempotent: the same run id, or the same run folder, replaces the earlier record, so a
 resumed or re-saved run never counts twice.
+
+The leaderboard never mixes configurations: cells are grouped by model *and* configuration
+(``configuration_key``), each group is one table section labelled "model (configuration)", and a
+benchmark score is computed within one section only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +63,145 @@ CREATE INDEX IF NOT EXISTS runs_by_model ON runs (model, created_at);
 
 def store_path() -> Path:
     return xbench_home() / STORE_FILE
+
+
+# ---- configurations ---------------------------------------------------------------------------------
+
+ConfigKey = tuple[str, ...]
+_LAYER = re.compile(r"^hidden layer (\d+) of \d+ \((?P<source>[^)]*)\)$")
+_PROMPTED = re.compile(r"^prompted_(\d+)shot$")
+_LIMITS = ("limit", "train_limit", "epochs")
+
+
+def configuration_key(cell: CellResult, config: Mapping | None = None) -> ConfigKey:
+    """The configuration a cell was produced under, as the parts of its label: ``()`` for the plain
+    default, else e.g. ``("stages siqa:train+copa:train", "epochs=1.0", "perturbation typo:0.1")``.
+
+    Cells with different keys never share a leaderboard row or a benchmark score. ``config`` is the
+    run's ``results.json`` config; settings an ``xbench eval`` run records there apply to all its cells
+    (so a run is one row), and where a run does not record one (``xbench run`` keeps per-target settings
+    only in the cells) the cell's flags and info decide. The parts, in this order:
+
+    * ``intermediate TASKS [SAMPLER, N steps]`` — the intermediate-task training behind the evaluated
+      encoder (``info.intermediate``: tasks as ``TASK[:SPLIT[:LANG]]``, the sampler when there are
+      several tasks, the number of steps);
+    * ``stages A:train+B:train`` — phase-3 training stages other than the spec's: the run's
+      ``train_stages`` for this task, else the stages in ``info.train`` when the cell is flagged
+      ``train_stage_override``;
+    * ``no fine-tuning`` — ``finetune: false`` in the run config, or the flag ``untrained_head``;
+    * ``head from TASK`` — the flag ``head_from_task=TASK``;
+    * ``prompted K-shot`` — the flag ``prompted_Kshot`` (prompted evaluation of a causal LM);
+    * ``adapter NAME`` — a model adapter named explicitly (run config ``adapter`` other than ``auto``);
+    * ``retrieval layer N`` — a layer override: ``info.layer`` of a retrieval cell when its source is
+      ``override``, else the run's ``retrieval_layer`` (the spec's layer choice is the default);
+    * ``limit=N``, ``train_limit=N``, ``epochs=X`` — from the run config, else the cell's flags;
+    * ``perturbation P`` — the run's ``config["perturbation"]`` (absent or empty when clean).
+
+    Not part of the key: the seed (seeds of one configuration are aggregated), the split (rows are
+    per split already), data-source and comparability flags (shown with ``*``), device, precision
+    and batch size (results do not depend on them).
+    """
+    config = config or {}
+    flags = set(cell.flags)
+    parts = []
+    intermediate = cell.info.get("intermediate")
+    if isinstance(intermediate, dict) and intermediate.get("tasks"):
+        parts.append(f"intermediate {_intermediate_text(intermediate)}")
+    stages = _stages_text(cell, config)
+    if stages:
+        parts.append(f"stages {stages}")
+    if config.get("finetune") is False or "untrained_head" in flags:
+        parts.append("no fine-tuning")
+    parts += [f"head from {f.partition('=')[2]}" for f in sorted(flags) if f.startswith("head_from_task=")]
+    parts += [f"prompted {m.group(1)}-shot" for m in map(_PROMPTED.match, sorted(flags)) if m]
+    if config.get("adapter") not in (None, "", "auto"):
+        parts.append(f"adapter {config['adapter']}")
+    layer = _layer_override(cell, config)
+    if layer is not None:
+        parts.append(f"retrieval layer {layer}")
+    for name in _LIMITS:
+        if name in config:
+            if config[name] is not None:
+                parts.append(f"{name}={config[name]}")
+        else:
+            parts += [f for f in sorted(flags) if f.startswith(f"{name}=")]
+    if config.get("perturbation"):
+        parts.append(f"perturbation {config['perturbation']}")
+    return tuple(parts)
+
+
+def configuration_summary(key: ConfigKey) -> str:
+    """The label text of a configuration ("" for the plain default)."""
+    return ", ".join(key)
+
+
+def configuration_label(model: str, key: ConfigKey) -> str:
+    """``model (configuration)``, or the model alone for the plain default."""
+    return f"{model} ({configuration_summary(key)})" if key else model
+
+
+def run_configuration_keys(cells: Sequence[CellResult], config: Mapping | None = None) -> list[ConfigKey]:
+    """``configuration_key`` of each of one run's cells. A missing cell records less (it was never
+    trained or prompted, so it lacks those flags): it takes the key of the run's scored cells of its
+    task when they all agree, else of all the run's scored cells when they all agree."""
+    keys = [configuration_key(c, config) for c in cells]
+    by_task: dict[str, set] = {}
+    for cell, key in zip(cells, keys):
+        if cell.status != "missing":
+            by_task.setdefault(cell.task, set()).add(key)
+    everywhere = set().union(*by_task.values()) if by_task else set()
+    out = []
+    for cell, key in zip(cells, keys):
+        if cell.status == "missing":
+            same_task = by_task.get(cell.task, set())
+            if len(same_task) == 1:
+                key = next(iter(same_task))
+            elif not same_task and len(everywhere) == 1:
+                key = next(iter(everywhere))
+        out.append(key)
+    return out
+
+
+def _intermediate_text(record: Mapping) -> str:
+    tasks = []
+    for t in record.get("tasks") or []:
+        name, split, lang = t.get("task"), t.get("split") or "train", t.get("language") or "en"
+        # TASK[:SPLIT[:LANG]], as `xbench train --tasks` takes them
+        tasks.append(name + (f":{split}" if split != "train" or lang != "en" else "")
+                     + (f":{lang}" if lang != "en" else ""))
+    details = []
+    sampler = record.get("sampler") or {}
+    if len(tasks) > 1 and sampler.get("name"):
+        details.append(sampler["name"] + (f":{sampler['argument']}" if sampler.get("argument") is not None else ""))
+    if record.get("steps"):
+        details.append(f"{record['steps']} steps")
+    return "+".join(tasks) + (f" [{', '.join(details)}]" if details else "")
+
+
+def _stages_text(cell: CellResult, config: Mapping) -> str | None:
+    if "train_stages" in config:
+        text = config["train_stages"]
+        if text and "=" in text:  # "TARGET=A:train+B:train;OTHER=…": only this task's part applies
+            text = next((stages for target, _, stages in (p.partition("=") for p in text.split(";"))
+                         if target.strip() == cell.task), None)
+        return "+".join(p.strip() for p in text.replace("+", ",").split(",") if p.strip()) if text else None
+    if "train_stage_override" not in cell.flags:
+        return None
+    train = cell.info.get("train")
+    stages = train.get("stages") if isinstance(train, dict) else None
+    records = [s.get("record") or {} for s in stages or [] if isinstance(s, dict)]
+    names = [f"{r['task']}:{r['split']}" for r in records if r.get("task") and r.get("split")]
+    return "+".join(names) if names else "overridden"
+
+
+def _layer_override(cell: CellResult, config: Mapping) -> int | None:
+    described = cell.info.get("layer")
+    if isinstance(described, str):
+        match = _LAYER.match(described)
+        if match:
+            return int(match.group(1)) if match.group("source") == "override" else None
+    layer = config.get("retrieval_layer")
+    return layer if isinstance(layer, int) and not isinstance(layer, bool) else None
 
 
 @dataclass
@@ -160,44 +305,68 @@ class ResultsStore:
         with closing(self._connect()) as conn:
             return conn.execute(sql, args).fetchall()
 
+    def _run_configs(self) -> dict[str, dict]:
+        """Run id → the run's config (what ``configuration_key`` reads of it)."""
+        with closing(self._connect()) as conn:
+            try:  # SQLite's JSON functions spare parsing every results.json in Python
+                rows = conn.execute("SELECT run_id, json_extract(results_json, '$.config') FROM runs").fetchall()
+                return {run_id: json.loads(config) if config else {} for run_id, config in rows}
+            except sqlite3.OperationalError:  # an SQLite built without JSON support
+                rows = conn.execute("SELECT run_id, results_json FROM runs").fetchall()
+                return {run_id: json.loads(text).get("config") or {} for run_id, text in rows}
+
     def leaderboard(self, group: str | None = None, model: str | None = None,
                     all_runs: bool = False) -> list[Section]:
-        """Sections to render: per model, the latest run's cells for each (address, language, split) —
-        the latest run that has a result there, else the latest that lists it at all. With
-        ``all_runs``, one section per run instead. Empty when nothing is recorded."""
+        """Sections to render: one per model and configuration (``configuration_key``), holding for
+        each (address, language, split) the latest run's cells of that configuration — the latest run
+        that has a result there, else the latest that lists it at all. With ``all_runs``, one section
+        per run and configuration instead. Empty when nothing is recorded."""
         if not self.exists():
             return []
-        # per (model or run, address, language, split): run id → its cells there
-        candidates: dict[tuple, dict[str, _Candidate]] = {}
+        configs = self._run_configs()
+        by_run: dict[str, list[tuple]] = {}
         run_info: dict[str, tuple] = {}  # run id → (model, created_at, recorded_at, scoring json)
-        for mdl, run_id, created, recorded, scoring, address, lang, split, status, cell_json in self._cell_rows(
-                group, model):
-            key = (run_id if all_runs else mdl, address, lang, split)
-            found = candidates.setdefault(key, {}).setdefault(run_id, _Candidate((created, recorded)))
-            found.has_result = found.has_result or status != "missing"
-            found.cells.append(CellResult.from_dict(json.loads(cell_json)))
+        for mdl, run_id, created, recorded, scoring, _, _, _, status, cell_json in self._cell_rows(group, model):
+            by_run.setdefault(run_id, []).append((CellResult.from_dict(json.loads(cell_json)), status))
             run_info[run_id] = (mdl, created, recorded, scoring)
-        chosen: dict[str, list[CellResult]] = {}  # model (or run id) → the cells it shows
-        used_runs: dict[str, set[str]] = {}
-        for (owner, *_), by_run in candidates.items():
-            run_id = max(by_run, key=lambda r: (by_run[r].has_result, by_run[r].recency))
-            chosen.setdefault(owner, []).extend(by_run[run_id].cells)
+        # per (owner, address, language, split), owner = (model or run, configuration): run id → its cells
+        candidates: dict[tuple, dict[str, _Candidate]] = {}
+        for run_id, found in by_run.items():
+            mdl, created, recorded, _ = run_info[run_id]
+            # keys per run: a missing cell may take its run's configuration (run_configuration_keys)
+            keys = run_configuration_keys([c for c, _ in found], configs.get(run_id))
+            for (cell, status), key in zip(found, keys):
+                owner = (run_id if all_runs else mdl, key)
+                slot = candidates.setdefault((owner, cell.address, cell.language, cell.split), {})
+                entry = slot.setdefault(run_id, _Candidate((created, recorded)))
+                entry.has_result = entry.has_result or status != "missing"
+                entry.cells.append(cell)
+        chosen: dict[tuple, list[CellResult]] = {}  # owner → the cells it shows
+        used_runs: dict[tuple, set[str]] = {}
+        for (owner, *_), runs in candidates.items():
+            run_id = max(runs, key=lambda r: (runs[r].has_result, runs[r].recency))
+            chosen.setdefault(owner, []).extend(runs[run_id].cells)
             used_runs.setdefault(owner, set()).add(run_id)
+
+        def order(owner):  # models alphabetically (runs oldest first), the plain configuration first
+            who, key = owner
+            return (run_info[who][1:3] if all_runs else (who,), key != (), key)
+
         sections = []
-        # models alphabetically; with all_runs, runs oldest first
-        for owner in sorted(chosen, key=(lambda o: run_info[o][1:3]) if all_runs else None):
+        for owner in sorted(chosen, key=order):
+            who, key = owner
             # the newest run's snapshot wins; older runs fill in tasks and groups it lacks
             scoring = Scoring()
             for run_id in sorted(used_runs[owner], key=lambda r: run_info[r][1:3], reverse=True):
                 scoring = scoring.merged(Scoring.from_dict(json.loads(run_info[run_id][3])))
-            label = self._run_label(run_info[owner], owner) if all_runs else owner
-            sections.append(Section(aggregate_seeds(chosen[owner]), scoring, label))
+            label = (self._run_label(run_info[who], who, key) if all_runs else configuration_label(who, key))
+            sections.append(Section(aggregate_seeds(chosen[owner]), scoring, label, configuration_summary(key)))
         return sections
 
     @staticmethod
-    def _run_label(info: tuple, run_id: str) -> str:
+    def _run_label(info: tuple, run_id: str, key: ConfigKey = ()) -> str:
         model, created = info[0], info[1]
-        return f"{model} @ {run_id[:8]} ({created[:10]})"
+        return f"{configuration_label(model, key)} @ {run_id[:8]} ({created[:10]})"
 
 
 def record_run(results: RunResults, run_dir: Path | str | None = None, path: Path | str | None = None) -> str:

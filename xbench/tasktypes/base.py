@@ -230,6 +230,31 @@ class TaskType:
                 out[f["example_index"]] = [round(float(x), 5) for x in o]
         return out
 
+    # ---- perturbed evaluation (``xbench eval --perturb``, ``xbench.perturbations``) ------------------
+    perturbable: tuple[str, ...] = ("words",)  # the kinds of perturbation (``Perturbation.acts_on``) handled
+
+    def perturbation_key(self, example: dict):
+        """What, with the run's seed, task and language, seeds an item's noise (default: its id)."""
+        return example.get("id")
+
+    def perturb(self, example: dict, perturbation, rng, language: str) -> tuple[dict, dict]:
+        """(the example as evaluated under ``perturbation``, the changed fields' new values — recorded
+        in the items file as ``perturbed``). Default: every ``text_columns`` text, as running text in
+        the cell's language."""
+        from xbench.perturbations import perturb_fields
+
+        return perturb_fields(example, self.text_columns, perturbation, rng, language)
+
+    def perturbed_output(self, out: CellOutput, examples: list[dict], changes: list[dict]) -> CellOutput:
+        """A perturbed evaluation's output, made comparable item by item with the clean one
+        (``examples``: the clean examples; ``changes``: what ``perturb`` changed in each). Default: each
+        record whose ``id`` is an item's gets that item's changes as ``perturbed``."""
+        by_id = {ex.get("id"): change for ex, change in zip(examples, changes) if self.is_item(ex)}
+        for record in out.records:
+            if record.get("id") in by_id:
+                record["perturbed"] = by_id[record["id"]]
+        return out
+
     # ---- prompted evaluation (causal LMs, ``xbench.prompting``) ------------------------------------
     def prompt_slots(self, example: dict, words: dict) -> tuple[dict, list[dict]]:
         """(the item's template slots, one dict per answer) for a spec's ``prompts:``. Each answer

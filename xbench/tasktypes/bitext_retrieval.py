@@ -150,6 +150,47 @@ class BitextRetrieval(TaskType):
         vectors, _ = cache.get_or_compute(key, compute)
         return vectors
 
+    # ---- perturbed evaluation ---------------------------------------------------------------------
+    def query_side(self) -> str:
+        """The side whose sentences are the queries: Tatoeba's English (``target``) in the official
+        ``en_to_xx`` direction, the non-English ``source`` for ``xx_to_en``; BUCC mines both ways, and
+        its non-English ``source`` sentences are the ones perturbed."""
+        if self.mode() == "tatoeba" and self.retrieval.get("direction", "en_to_xx") == "en_to_xx":
+            return "target"
+        return "source"
+
+    def perturbation_key(self, example):
+        # BUCC deduplicates identical sentences: they must get identical noise to stay duplicates
+        return example.get("source") if self.mode() == "bucc" else example.get("id")
+
+    def perturb(self, example, perturbation, rng, language):
+        """The query side only (``query_side``); the searched side is left as is. The target side
+        is English."""
+        from xbench.perturbations import perturb_fields
+
+        side = self.query_side()
+        return perturb_fields(example, (side,), perturbation, rng, "en" if side == "target" else language)
+
+    def perturbed_output(self, out, examples, changes):
+        """Tatoeba rows follow the sorted English lines: perturbed English sorts differently, so the
+        rows (predictions, records, the prediction file) are put back in the clean sorted order that
+        XTREME's gold file has. BUCC records name their source sentence by ``source_id``."""
+        if self.mode() == "bucc":
+            by_id = {ex.get("source_id"): change for ex, change in zip(examples, changes) if ex.get("source")}
+            for record in out.records:
+                record["perturbed"] = by_id.get(record.get("source_id"), {})
+            return out
+        if self.query_side() == "target":
+            from xbench.retrieval.tatoeba import SortedEnglish
+
+            row_of = {gold: row for row, gold in enumerate(out.references)}
+            rows = [row_of[gold] for gold in SortedEnglish.from_lines([ex["target"] for ex in examples]).original_index]
+            out.predictions = [out.predictions[r] for r in rows]
+            out.references = [out.references[r] for r in rows]
+            out.records = [{**out.records[r], "row": new} for new, r in enumerate(rows)]
+            out.submission = ("tsv", "".join(f"{p}\n" for p in out.predictions))
+        return super().perturbed_output(out, examples, changes)
+
     # ---- evaluation -------------------------------------------------------------------------------
     def mode(self) -> str:
         """``retrieval.mode`` of the spec: ``tatoeba`` or ``bucc`` (required; the data never decides)."""

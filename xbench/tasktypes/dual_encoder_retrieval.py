@@ -19,7 +19,7 @@ import json
 
 from xbench.data import canonical as C
 from xbench.errors import UserError
-from xbench.tasktypes.base import CellOutput
+from xbench.tasktypes.base import CellOutput, TaskType
 from xbench.tasktypes.bitext_retrieval import BitextRetrieval
 
 
@@ -72,6 +72,21 @@ class DualEncoderRetrieval(BitextRetrieval):
     def label_summary(cls, rows, gold=None):
         queries = sum(1 for r in rows if r["kind"] == "query")
         return f"queries:{queries} candidates:{len(rows) - queries}"
+
+    # ---- perturbed evaluation (BitextRetrieval's choices do not apply) ------------------------------
+    def perturbation_key(self, example):
+        return TaskType.perturbation_key(self, example)
+
+    def perturb(self, example, perturbation, rng, language):
+        """The queries only; the candidate pool is left as is."""
+        from xbench.perturbations import perturb_fields
+
+        if example.get("kind") != "query":
+            return example, {}
+        return perturb_fields(example, ("query",), perturbation, rng, language)
+
+    def perturbed_output(self, out, examples, changes):
+        return TaskType.perturbed_output(self, out, examples, changes)
 
     def evaluate(self, model, examples, engine, cell=None) -> CellOutput:
         import torch

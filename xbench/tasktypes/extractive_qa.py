@@ -81,6 +81,12 @@ class ExtractiveQA(TaskType):
     def head_info(self) -> dict:
         return {"type": self.spec["type"], "task": self.spec["name"], "labels": []}
 
+    def perturb(self, example, perturbation, rng, language):
+        """The question only: the context and the answers' character offsets into it stay valid."""
+        from xbench.perturbations import perturb_fields
+
+        return perturb_fields(example, ("question",), perturbation, rng, language)
+
     def _short_question(self, question: str) -> str:
         q = question.lstrip()
         enc = self.tokenizer(q, add_special_tokens=False, return_offsets_mapping=True)

@@ -18,6 +18,7 @@ import json
 import numpy as np
 
 from xbench.data import canonical as C
+from xbench.errors import UserError
 from xbench.tasktypes.base import TaskType
 
 
@@ -88,6 +89,64 @@ class MultipleChoice(TaskType):
             if ex.get("label") not in (None, -1):  # -1: unlabelled
                 features[i]["labels"] = int(ex["label"])
         return features
+
+    # ---- perturbed evaluation ---------------------------------------------------------------------
+    perturbable = ("words", "choices")
+
+    def perturb(self, example, perturbation, rng, language):
+        """Text perturbations: the context, the question and every choice. A question the spec's
+        ``options.question_template`` fills in (COPA/XCOPA's "cause"/"effect") is a slot word, not
+        text, and stays. ``choices`` perturbations reorder the choices; the label follows its choice."""
+        from xbench.perturbations import perturb_fields
+
+        choices = list(example["choices"])
+        if perturbation.acts_on == "choices":
+            order = perturbation.permutation(len(choices), rng)
+            if order == list(range(len(choices))):
+                return example, {}
+            new = {**example, "choices": [choices[j] for j in order]}
+            if example.get("label") not in (None, -1):
+                new["label"] = order.index(int(example["label"]))
+            return new, {"choices": new["choices"], "permutation": order}
+        fields = ("context",) if self.options.get("question_template") else ("context", "question")
+        new, changed = perturb_fields(example, fields, perturbation, rng, language)
+        perturbed = [perturbation.text(c, rng, language) for c in choices]
+        if perturbed != choices:
+            new["choices"] = changed["choices"] = perturbed
+        return new, changed
+
+    def perturbed_output(self, out, examples, changes):
+        """Predictions, references and per-choice scores of permuted items are mapped back to the
+        original choice order (predictions and records hold the item's id in the same order)."""
+        orders = {}
+        for ex, change in zip(examples, changes):
+            if "permutation" in change:
+                if orders.get(ex.get("id"), change["permutation"]) != change["permutation"]:
+                    raise UserError(f"task {self.spec['name']}: item id {ex.get('id')!r} occurs twice with different "
+                                    "choice orders, so predictions cannot be mapped back (fix: give items unique ids)")
+                orders[ex.get("id")] = change["permutation"]
+        if orders:
+            def back(value, order):
+                return order[value] if isinstance(value, int) else value
+
+            for k, record in enumerate(out.records[:len(out.predictions)]):
+                order = orders.get(record.get("id"))
+                if order is None:
+                    continue
+                out.predictions[k] = back(out.predictions[k], order)
+                out.references[k] = back(out.references[k], order)
+                for preds in out.variants.values():
+                    preds[k] = back(preds[k], order)
+                for key in ("prediction", "prediction_norm", "reference"):
+                    if key in record:
+                        record[key] = back(record[key], order)
+                if "correct" in record:
+                    record["correct"] = record["prediction"] == record["reference"]
+                for key in ("scores", "choices"):  # per shown choice -> per original choice
+                    if isinstance(record.get(key), list) and len(record[key]) == len(order):
+                        record[key] = [record[key][order.index(j)] for j in range(len(order))]
+            out.submission = self.submission(examples, out.predictions)
+        return super().perturbed_output(out, examples, changes)
 
     def prompt_slots(self, example, words):
         # `connective`: the prompt's word for the question (XCOPA/COPA: cause -> "because")

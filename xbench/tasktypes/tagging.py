@@ -68,6 +68,28 @@ class TokenTagging(TaskType):
         top = ", ".join(f"{t} {100 * n / total:.0f}%" for t, n in tags.most_common(3))
         return f"{len(tags)} tags; {top}"
 
+    # ---- perturbed evaluation ---------------------------------------------------------------------
+    def perturb(self, example, perturbation, rng, language):
+        """The word list itself, so every word keeps exactly one tag: a dropped word takes its tag
+        with it, swapped words move with theirs, a word changed in place (character noise, a
+        code-switched translation) keeps its tag. A new word must be one token."""
+        tokens, tags = list(example["tokens"]), list(example.get("tags") or [])
+        out = perturbation.words(tokens, rng, language) if tokens else []
+        bad = [w for _, w in out if not w or any(ch.isspace() for ch in w)]
+        if bad:
+            raise UserError(f"task {self.spec['name']}: perturbation {perturbation.name} turned a word into "
+                            f"{bad[0]!r}, not one token, so the tags would no longer align (fix the perturbation: "
+                            "words() must return one non-empty token without whitespace per word)")
+        new_tokens = [w for _, w in out]
+        if new_tokens == tokens:
+            return example, {}
+        changed = {"tokens": new_tokens}
+        if tags:
+            new_tags = [tags[i] for i, _ in out]
+            if new_tags != tags:
+                changed["tags"] = new_tags
+        return {**example, **changed}, changed
+
     def collate_labels(self, labels):
         from xbench.tasktypes.base import pad_nested
 

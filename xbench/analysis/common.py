@@ -1,0 +1,133 @@
+"""Shared pieces of the ``xbench analyze`` commands: which metric a cell is compared on, settings of
+the resampling statistics, and how runs are grouped into configurations to compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from xbench.analysis.sources import Run
+from xbench.errors import UserError
+from xbench.results.cells import CellResult
+
+
+@dataclass(frozen=True)
+class StatSettings:
+    """Resampling settings of every interval and test an analysis prints (stored with its JSON output)."""
+
+    n_resamples: int = 1000
+    confidence: float = 0.95
+    seed: int = 12345
+    correction: str = "holm"  # across languages of one task: holm | bh | none
+
+    def to_dict(self) -> dict:
+        return {"n_resamples": self.n_resamples, "confidence": self.confidence, "seed": self.seed,
+                "correction": self.correction}
+
+
+@lru_cache(maxsize=1)
+def _catalog():
+    from xbench.registry import get_registry
+    from xbench.spec.catalog import Catalog
+
+    return Catalog(get_registry())
+
+
+@dataclass(frozen=True)
+class CellMetric:
+    """A metric as a cell is scored with it: the name, the function and the language's spec options."""
+
+    name: str
+    fn: object
+    options: dict | None
+
+
+def cell_metric(cell: CellResult, wanted: str | None = None) -> CellMetric | None:
+    """The metric to compare a cell on (``wanted``, else the spec's primary metric); None when the cell
+    does not carry it (e.g. a task scored with another metric)."""
+    from xbench.registry import get_registry
+
+    spec = _catalog().task(cell.task)
+    name = wanted or spec.primary_metric
+    if name not in cell.metrics:
+        return None
+    fn = get_registry().get("metrics", name).load()
+    return CellMetric(name, fn, spec.for_language(cell.language).get("options"))
+
+
+def is_reference_only(cell: CellResult) -> bool:
+    """A language evaluated for reference outside the task's own list (e.g. English COPA beside XCOPA)."""
+    return "reference_only" in cell.flags
+
+
+def config_name(run: Run) -> str:
+    """The configuration a run stands for: its intermediate-task configuration in an experiment, else
+    its label (model and perturbation)."""
+    return run.intermediate or run.label
+
+
+def comparison_groups(runs: list[Run]) -> dict[tuple, dict[str, Run]]:
+    """Runs that are compared with each other: experiment runs by (model, perturbation), configurations
+    keyed by intermediate-task configuration; runs outside an experiment form one group keyed by label."""
+    groups: dict[tuple, dict[str, Run]] = {}
+    for run in runs:
+        key = (run.model, run.perturbation) if run.intermediate else ("", None)
+        name = config_name(run)
+        if name in groups.setdefault(key, {}):
+            raise UserError(f"two runs stand for '{name}' ({groups[key][name].run_dir or groups[key][name].results.run_id}"
+                            f" and {run.run_dir or run.results.run_id}); pass only one of them")
+        groups[key][name] = run
+    return groups
+
+
+def series_name(model: str, config: str, perturbation: str | None, with_model: bool) -> str:
+    """How a figure's legend or a result names one (model, configuration, perturbation): the model
+    only when several models are shown (else their series overwrite each other), and no part twice
+    (outside an experiment the configuration is the run's label, which names both already)."""
+    own = config.split(" · ")
+    return " · ".join([*([model] if with_model and model and model not in own else []), config,
+                       *([perturbation] if perturbation and perturbation not in own else [])])
+
+
+def seeds_in_common(a: Run, b: Run, address: str, language: str) -> list[int]:
+    seeds_a = {c.seed for c in a.cells() if (c.address, c.language) == (address, language)}
+    seeds_b = {c.seed for c in b.cells() if (c.address, c.language) == (address, language)}
+    return sorted(seeds_a & seeds_b)
+
+
+def addresses_languages(run: Run) -> list[tuple[str, str]]:
+    """The (task address, language) pairs a run has scored cells for, in a stable order."""
+    return sorted({(c.address, c.language) for c in run.cells()})
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{100 * value:.{digits}f}"
+
+
+def signed_pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{100 * value:+.{digits}f}"
+
+
+def interval(low: float | None, high: float | None, digits: int = 1) -> str:
+    if low is None or high is None:
+        return ""
+    return f"[{100 * low:+.{digits}f}, {100 * high:+.{digits}f}]"
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def plot_series(items, categories: list, name_of, category_of, value: str, low: str | None = "low",
+                high: str | None = "high") -> tuple[dict, dict, dict]:
+    """(series, lows, highs) ×100 for a bar or line plot: one series per ``name_of(item)``, one slot per
+    category, None where an item (or its interval) is missing."""
+    series, lows, highs = {}, {}, {}
+    for item in items:
+        name, i = name_of(item), categories.index(category_of(item))
+        for table, attr in ((series, value), (lows, low), (highs, high)):
+            number = getattr(item, attr) if attr else None
+            table.setdefault(name, [None] * len(categories))[i] = None if number is None else 100 * number
+    return series, lows, highs
