@@ -146,3 +146,26 @@ def test_gains_refuse_runs_that_read_different_references(two_runs, tmp_path):
 def test_unknown_source_is_one_line(tmp_path):
     res = CliRunner().invoke(cli, ["analyze", "gains", str(tmp_path / "nowhere")])
     assert res.exit_code == 2 and "neither a run folder nor a run id" in res.output
+
+
+def test_robustness_reports_an_item_subset_against_the_other_items(tmp_path):
+    """A spec's item_subsets (XCOPA's `changed`) in the per-item files: others minus subset, per clean run."""
+    from xbench.evaluation.artifacts import items_path, write_items
+
+    rng = random.Random(3)
+    refs = [rng.randrange(2) for _ in range(60)]
+    preds = noisy(refs, 0.7, rng)
+    run = write_run(tmp_path / "run", {"model": "m", "base_model": "m"}, {("et", 1): (preds, refs)})
+    changed = set(range(0, 60, 5))  # 12 items
+    write_items(items_path(run, 1, "xcopa", "test", "et"),
+                [{"id": str(i), "prediction": p, "reference": r, "correct": p == r,
+                  "subsets": ["changed"] if i in changed else []} for i, (p, r) in enumerate(zip(preds, refs))])
+    out = run_json(["robustness", str(run)])
+    (shift,) = out["subsets"]
+    inside = sum(preds[i] == refs[i] for i in changed) / len(changed)
+    outside = sum(preds[i] == refs[i] for i in range(60) if i not in changed) / (60 - len(changed))
+    assert (shift["subset"], shift["n_inside"], shift["n_outside"]) == ("changed", 12, 48)
+    assert shift["inside"] == pytest.approx(inside) and shift["outside"] == pytest.approx(outside)
+    assert shift["drop"] == pytest.approx(outside - inside, abs=1e-12)
+    assert shift["low"] <= shift["drop"] <= shift["high"]
+    assert out["drops"] == []  # no perturbed run: only the subset comparison

@@ -18,7 +18,8 @@ integration = pytest.mark.integration
 def test_xcopa_multiple_choice_schema_and_ids(catalog, shared_data):
     loaded = load_split(catalog.task("xcopa"), "test", "th", data_dir=shared_data)
     ds = loaded.dataset
-    assert ds.column_names == ["id", "context", "question", "choices", "label"]
+    # the canonical multiple-choice columns, and the spec's item_subsets (XCOPA: changed)
+    assert ds.column_names == ["id", "context", "question", "choices", "label", "subsets"]
     assert len(ds) == 500 and ds[0]["id"] == "0" and len(ds[0]["choices"]) == 2 and ds[0]["label"] in (0, 1)
     assert loaded.split == "test" and loaded.source == f"local:shared {shared_data}" and loaded.flags == []
     assert loaded.files == [str(shared_data / "xcopa/data/th/test.th.jsonl")] and len(loaded.skipped) == 0

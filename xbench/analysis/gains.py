@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from xbench.analysis import stats
-from xbench.analysis.common import (StatSettings, cell_metric, comparison_groups, config_name, is_reference_only,
+from xbench.analysis.common import (StatSettings, cell_metric, comparison_groups, is_reference_only,
                                     seeds_in_common, series_name)
 from xbench.analysis.groups import aligned_group, reweighted, system_score
 from xbench.analysis.sources import Run

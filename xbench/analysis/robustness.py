@@ -6,7 +6,9 @@ bootstrap interval on the same items), the relative drop (drop / clean) and the 
 (the share of items whose prediction changed, averaged over seeds). Per task: the mean drop over
 languages, and — when a baseline configuration is present — how much smaller or larger each
 configuration's drop is than the baseline's (the question whether multi-task intermediate training
-makes transfer more robust).
+makes transfer more robust). Tasks whose spec names ``item_subsets`` (XCOPA's culturally adapted
+``changed`` items) also get, per clean run, the score of the other items minus the subset's: a natural
+domain shift, with the two item sets resampled independently.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import asdict, dataclass
 from xbench.analysis.common import StatSettings, cell_metric, config_name, is_reference_only
 from xbench.analysis.groups import aligned_group, language_contrast, system_score
 from xbench.analysis import stats
-from xbench.analysis.sources import Run, item_key
+from xbench.analysis.sources import Run
 from xbench.errors import UserError
 
 
@@ -59,6 +61,10 @@ class TaskDrop:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def has_perturbed(runs: list[Run]) -> bool:
+    return any(r.perturbation is not None for r in runs)
 
 
 def pair_runs(runs: list[Run]) -> list[tuple[Run, Run]]:
@@ -152,20 +158,78 @@ def _versus_baseline(tasks: list[TaskDrop], pairs: list[tuple[Run, Run]], baseli
             t.vs_baseline, t.vs_low, t.vs_high, t.vs_p = c.estimate, c.low, c.high, c.p_value
 
 
-def subset_scores(run: Run, cell, chosen, tagged: set) -> tuple[float | None, float | None]:
-    """(score on the items in ``tagged``, score on the others) of one cell — e.g. XCOPA's culturally
-    adapted items as a natural domain-shift subset."""
-    records = [r for r in run.items(cell) if "prediction" in r and r.get("reference") is not None]
-    inside = [r for r in records if item_key(r) in tagged]
-    outside = [r for r in records if item_key(r) not in tagged]
+@dataclass
+class SubsetShift:
+    """A named item subset (a spec's ``item_subsets``, e.g. XCOPA's culturally adapted items) against
+    the other items of the same clean cell: a natural domain shift without any perturbation."""
 
-    def score(rs):
-        if not rs:
-            return None
-        return float(chosen.fn([r["prediction"] for r in rs], [r["reference"] for r in rs], language=cell.language,
-                               options=chosen.options))
+    model: str
+    config: str
+    address: str
+    language: str
+    subset: str
+    n_inside: int
+    n_outside: int
+    inside: float
+    outside: float
+    drop: float  # outside − inside: how much worse the subset is
+    low: float | None
+    high: float | None
+    p_value: float | None
 
-    return score(inside), score(outside)
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def compute_subset_shifts(runs: list[Run], metric: str | None = None,
+                          settings: StatSettings = StatSettings()) -> list[SubsetShift]:
+    """Per clean run, task × language and subset: score outside minus inside the subset, with a
+    bootstrap interval (the two item sets resampled independently, every seed on the same draw)."""
+    out = []
+    for run in (r for r in runs if r.perturbation is None):
+        for address, language in sorted({(c.address, c.language) for c in run.cells()}):
+            seeds = sorted({c.seed for c in run.cells() if (c.address, c.language) == (address, language)})
+            cells = [run.cell(address, language, s) for s in seeds]
+            chosen = cell_metric(cells[0], metric)
+            records = [[r for r in run.items(c) if "prediction" in r and r.get("reference") is not None]
+                       for c in cells]
+            names = sorted({n for r in records[0] for n in r.get("subsets") or ()})
+            if chosen is None or not names:
+                continue
+            for name in names:
+                sides = [[[r for r in rs if (name in (r.get("subsets") or ())) == inside] for rs in records]
+                         for inside in (True, False)]
+                if not sides[0][0] or not sides[1][0]:
+                    continue
+                groups = [_subset_group(chosen, language, side, seeds, weight)
+                          for side, weight in zip(sides, (-1.0, 1.0))]
+                c = stats.bootstrap_contrast(groups, n_resamples=settings.n_resamples, seed=settings.seed,
+                                             confidence=settings.confidence)
+                inside = sum(system_score(groups[0], f"s{s}") for s in seeds) / len(seeds)
+                outside = sum(system_score(groups[1], f"s{s}") for s in seeds) / len(seeds)
+                out.append(SubsetShift(run.model, config_name(run), address, language, name, len(groups[0].references),
+                                       len(groups[1].references), inside, outside, c.estimate, c.low, c.high,
+                                       c.p_value))
+    return out
+
+
+def _subset_group(chosen, language: str, per_seed: list[list[dict]], seeds: list[int], weight: float) -> stats.Group:
+    order = [r["id"] for r in per_seed[0]]
+    systems = {}
+    for s, records in zip(seeds, per_seed):
+        by_id = {r["id"]: r for r in records}
+        systems[f"s{s}"] = [by_id[i]["prediction"] for i in order]
+    refs = [r["reference"] for r in per_seed[0]]
+    return stats.Group(chosen.fn, refs, systems, {k: weight / len(seeds) for k in systems}, language, chosen.options)
+
+
+def subset_rows(shifts: list[SubsetShift], settings: StatSettings) -> list[dict]:
+    from xbench.analysis.common import interval, p_text, pct, signed_pct
+
+    ci = f"{round(100 * settings.confidence)}% CI"
+    return [{"model": s.model, "config": s.config, "task": s.address, "lang": s.language, "subset": s.subset,
+             "n in / out": f"{s.n_inside} / {s.n_outside}", "in subset": pct(s.inside), "others": pct(s.outside),
+             "drop": signed_pct(s.drop), ci: interval(s.low, s.high), "p": p_text(s.p_value)} for s in shifts]
 
 
 def drop_rows(drops: list[Drop], settings: StatSettings) -> list[dict]:

@@ -304,11 +304,18 @@ def scaling_cmd(sources, experiment, store_file, baseline, models, metric, resam
 @format_option
 def robustness_cmd(sources, experiment, store_file, baseline, metric, resamples, confidence, stat_seed, plot_dir,
                    no_plots, fmt):
-    """Clean vs perturbed: absolute and relative drop, prediction flip rate, per perturbation and configuration."""
-    from xbench.analysis.robustness import compute_drops, drop_rows, task_drop_rows
+    """Clean vs perturbed: absolute and relative drop, prediction flip rate, per perturbation and configuration.
+
+    Tasks whose spec names item subsets (XCOPA: `changed`, the culturally adapted items) also get the
+    drop from the other items to the subset in each clean run: a natural domain shift.
+    """
+    from xbench.analysis.robustness import (compute_drops, compute_subset_shifts, drop_rows, has_perturbed,
+                                            subset_rows, task_drop_rows)
 
     settings = _settings(resamples, confidence, stat_seed)
-    drops, tasks = compute_drops(_runs(sources, experiment, store_file), metric, baseline, settings)
+    runs = _runs(sources, experiment, store_file)
+    shifts = compute_subset_shifts(runs, metric, settings)
+    drops, tasks = compute_drops(runs, metric, baseline, settings) if has_perturbed(runs) or not shifts else ([], [])
     plots = []
     if drops and not no_plots:
         from xbench.analysis.plots import grouped_bars
@@ -323,9 +330,13 @@ def robustness_cmd(sources, experiment, store_file, baseline, metric, resamples,
             plots += grouped_bars(Path(plot_dir) / f"robustness-{slug(address)}", languages, series, lows, highs,
                                   ylabel="clean − perturbed (×100)", title=f"{address}: drop under perturbation")
     _emit(fmt, [("Drop per task and language", drop_rows(drops, settings)),
-                ("Mean drop over languages", task_drop_rows(tasks, settings, baseline))],
-          {"settings": settings.to_dict(), "drops": [d.to_dict() for d in drops], "tasks": [t.to_dict() for t in tasks]},
-          plots, _stat_note(settings, "Flip rate: share of items whose prediction changed (mean over seeds)."))
+                ("Mean drop over languages", task_drop_rows(tasks, settings, baseline)),
+                ("Item subsets (clean runs): others minus the subset", subset_rows(shifts, settings))],
+          {"settings": settings.to_dict(), "drops": [d.to_dict() for d in drops], "tasks": [t.to_dict() for t in tasks],
+           "subsets": [x.to_dict() for x in shifts]},
+          plots, _stat_note(settings, "Flip rate: share of items whose prediction changed (mean over seeds)."
+                            + (" Subset intervals on a handful of items (n in / out) are not to be trusted."
+                               if shifts else "")))
 
 
 @analyze.command("consistency")

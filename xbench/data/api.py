@@ -116,7 +116,8 @@ def read_local(task, split: str, language: str, root: Path, manifest, *, limit: 
                      limit=limit, skips=skips)
     before = len(skips)
     task_type = task_type_of(task)
-    out = list(canonical.canonicalise(task_type, rows, doc.get("fields") or {}, options=options, skips=skips))
+    out = list(canonical.canonicalise(task_type, rows, doc.get("fields") or {}, options=options, skips=skips,
+                                      subsets=doc.get("item_subsets")))
     files = [str(r.path) for r in plan.reads]
     if not any(map(task_type.is_item, out)) and len(skips) == before:
         # the files exist but hold nothing for this cell (e.g. a multilingual file without this language)
@@ -139,7 +140,8 @@ def read_hub(task, split: str, language: str, *, limit: int | None = None, skips
     parts, described = hub_rows(doc, split, language, limit=limit, skips=skips)
     rows: list[dict] = []
     for part_rows, fields in parts:
-        rows += canonical.canonicalise(task_type, part_rows, fields, options=doc.get("options") or {}, skips=skips)
+        rows += canonical.canonicalise(task_type, part_rows, fields, options=doc.get("options") or {}, skips=skips,
+                                       subsets=doc.get("item_subsets"))
     return CellData(task.name, split, language, rows, " + ".join(described), described, [], skips)
 
 
@@ -162,6 +164,7 @@ def _source_kind(source: str) -> str:
 def _fingerprint(task, cell: CellData, limit: int | None) -> str:
     ident = {"task": task.name, "version": task.version, "type": task.type, "split": cell.split,
              "language": cell.language, "fields": task.for_language(cell.language).get("fields"), "limit": limit,
+             "subsets": task.for_language(cell.language).get("item_subsets"),
              "canonical": CANONICAL_VERSION, "source": _source_kind(cell.source), "files": []}
     for f in cell.files:  # by content, not by place: a moved data root keeps its fingerprint
         try:
@@ -179,7 +182,14 @@ def load_split(task, split: str, language: str, *, data_dir=None, layout: str | 
     cell = read_cell(task, split, language, data_dir=data_dir, layout=layout, limit=limit)
     task_type = task_type_of(task)
     table = {c: [r[c] for r in cell.rows] for c in task_type.canonical_columns}
-    dataset = Dataset.from_dict(table, features=task_type.canonical_features())
+    features = task_type.canonical_features()
+    if task.for_language(language).get("item_subsets"):  # any type: the names of the subsets an item is in
+        from datasets import Sequence, Value
+
+        table["subsets"] = [r["subsets"] for r in cell.rows]
+        features = features.copy()
+        features["subsets"] = Sequence(Value("string"))
+    dataset = Dataset.from_dict(table, features=features)
     flags = list(cell.flags)
     if stand_in_for and stand_in_for != split:
         flags.append(flag_defs.substitution_flag(split, stand_in_for))

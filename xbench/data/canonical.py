@@ -123,13 +123,14 @@ def _row_id(row: dict, fields: dict, position: int) -> str:
 
 
 def canonicalise(task_type, rows: Iterable[dict], fields: dict, *, options: dict | None = None,
-                 skips: SkipLog | None = None) -> Iterator[dict]:
+                 skips: SkipLog | None = None, subsets: dict | None = None) -> Iterator[dict]:
     """Canonical examples of the task type class ``task_type`` from loader rows (``_file``/``_line``
     give skip locations).
 
     A required column missing from the very first row of a file is a spec/layout mismatch and an
     error naming the columns that exist; later rows missing it are counted skips, like rows for
-    which ``canonical_row`` raises ``BadRow``."""
+    which ``canonical_row`` raises ``BadRow``. ``subsets`` (the spec's ``item_subsets``: name → boolean
+    column) adds ``subsets``: the names whose column is true for the row."""
     options = options or {}
     checked_files: set = set()
     for position, row in enumerate(rows):
@@ -151,5 +152,7 @@ def canonicalise(task_type, rows: Iterable[dict], fields: dict, *, options: dict
         finally:
             checked_files.add(file)
         out["id"] = out.pop("id") if "id" in out else _row_id(row, fields, position)
+        if subsets:
+            out["subsets"] = [name for name, column in subsets.items() if row.get(column) in (True, 1, "true", "True")]
         out[FILE], out[LINE] = file, line
         yield out

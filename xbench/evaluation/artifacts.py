@@ -33,3 +33,12 @@ def write_items(path: Path, records: list[dict]) -> None:
 
 def write_predictions(path: Path, text: str) -> None:
     write_atomic(path, text)
+
+
+def with_subsets(records: list[dict], examples: list[dict]) -> list[dict]:
+    """Per-item records with each item's ``subsets`` (a spec's ``item_subsets``), joined on the item id;
+    records of types that do not write one record per item (BUCC pairs) are left as they are."""
+    names = {ex["id"]: ex["subsets"] for ex in examples if "subsets" in ex}
+    if not names:
+        return records
+    return [{**r, "subsets": names[r["id"]]} if r.get("id") in names else r for r in records]

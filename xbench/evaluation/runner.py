@@ -421,7 +421,8 @@ class Runner:
                     metrics[f"{name}_{variant}"] = alt.point
                     ci[f"{name}_{variant}"] = [alt.low, alt.high]
         if is_main_process():
-            artifacts.write_items(artifacts.items_path(self.output, seed, spec.name, split, lang), out.records)
+            artifacts.write_items(artifacts.items_path(self.output, seed, spec.name, split, lang),
+                                  artifacts.with_subsets(out.records, loaded.examples))
             ext, text = out.submission
             artifacts.write_predictions(artifacts.predictions_path(self.output, seed, spec.name, split, lang, ext), text)
         flags = flags + out.flags
