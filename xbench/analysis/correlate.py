@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from xbench.analysis import stats
+from xbench.analysis.correlation_stats import correlation, partial_correlation
 from xbench.analysis.common import StatSettings
 from xbench.errors import UserError
 
@@ -96,9 +96,9 @@ def correlate(points_by_key: dict[tuple[str, str], dict[str, float]], x: str, y:
             kwargs = dict(method=method, n_permutations=n_permutations, n_resamples=settings.n_resamples,
                           seed=settings.seed, confidence=settings.confidence)
             if control:
-                r = stats.partial_correlation(xs, ys, [p["control"] for p in used], **kwargs)
+                r = partial_correlation(xs, ys, [p["control"] for p in used], **kwargs)
             else:
-                r = stats.correlation(xs, ys, **kwargs)
+                r = correlation(xs, ys, **kwargs)
             result[method] = r.to_dict()
         out.append(CorrelationResult(config, address, x, y, control, len(used), result["pearson"],
                                      result["spearman"], points))
