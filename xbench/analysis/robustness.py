@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from xbench.analysis.common import StatSettings, cell_metric, config_name, is_reference_only
+from xbench.analysis.common import StatSettings, cell_metric, config_name, is_reference_only, seeds_in_common
 from xbench.analysis.groups import aligned_group, language_contrast, system_score
 from xbench.analysis import stats
 from xbench.analysis.sources import Run
@@ -98,8 +98,7 @@ def compute_drops(runs: list[Run], metric: str | None = None, baseline: str = "n
     for clean, pert in pairs:
         rows = []
         for address, language in sorted({(c.address, c.language) for c in pert.cells()}):
-            seeds = sorted({c.seed for c in clean.cells() if (c.address, c.language) == (address, language)}
-                           & {c.seed for c in pert.cells() if (c.address, c.language) == (address, language)})
+            seeds = seeds_in_common(clean, pert, address, language)
             if not seeds:
                 continue
             first = clean.cell(address, language, seeds[0])
