@@ -7,8 +7,11 @@ validating tasks stays fast. Heavy modules are imported where they are used.
 __version__ = "0.1.0"
 
 
-def evaluate(*args, **kwargs):
-    """Fine-tune on English and evaluate zero-shot; see ``xbench.api.evaluate``."""
-    from xbench.api import evaluate as _evaluate
+def __getattr__(name: str):
+    # `xbench.evaluate` is xbench.api.evaluate itself (its signature and docstring are generated from
+    # `xbench eval`'s options), loaded on first use: xbench.api imports click, not torch.
+    if name == "evaluate":
+        from xbench.api import evaluate
 
-    return _evaluate(*args, **kwargs)
+        return evaluate
+    raise AttributeError(f"module 'xbench' has no attribute {name!r}")

@@ -11,14 +11,53 @@ def xbench_home() -> Path:
     return Path(os.environ.get("XBENCH_HOME") or Path.home() / ".cache" / "xbench")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename, so a crash never leaves half a file."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write via a temporary file in the same folder, fsync it, rename it, fsync the folder: a crash
+    (or a power cut) leaves the old file or the new one, never half of one."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); folders cannot be opened for this on Windows."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def replace_folder(new: Path, folder: Path) -> None:
+    """Put the complete folder ``new`` in place of ``folder`` by renames only: at every moment a
+    complete copy exists as ``folder`` or ``folder.old`` (``restore_replaced`` undoes a kill between)."""
+    import shutil
+
+    old = folder.with_name(folder.name + ".old")
+    if folder.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        folder.rename(old)
+    new.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_replaced(folder: Path) -> None:
+    """After a kill inside ``replace_folder``: bring back the previous copy if no new one took its place."""
+    old = folder.with_name(folder.name + ".old")
+    if not folder.exists() and old.is_dir():
+        old.rename(folder)

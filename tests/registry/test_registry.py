@@ -109,5 +109,7 @@ def test_missing_alias_package_names_the_pip_command():
 
 def test_local_folder_beats_alias_and_hub_ids_pass_through(tmp_path):
     reg = Registry(entry_points=[builtin_ep()])
+    (tmp_path / "config.json").write_text('{"model_type": "bert"}')  # a checkpoint folder (checked when resolved)
+    (tmp_path / "tokenizer.json").write_text("{}")
     assert resolve_model(str(tmp_path), reg) == str(tmp_path.resolve())
     assert resolve_model("xlm-roberta-base", reg) == "xlm-roberta-base"

@@ -102,3 +102,29 @@ def test_cli_model_filter(xtreme_cells, xtreme_scoring):
 def test_cli_help_has_examples():
     result = CliRunner().invoke(cli, ["leaderboard", "--help"])
     assert result.exit_code == 0 and "xbench leaderboard --group xtreme --format md" in result.output
+
+
+def test_a_stored_cell_edited_by_hand_is_left_out_of_the_leaderboard(xtreme_cells, xtreme_scoring, capsys):
+    record_run(_run(xtreme_cells(), xtreme_scoring()))
+    store = ResultsStore()
+    with sqlite3.connect(store.path) as conn:
+        rowid, cell_json = conn.execute("SELECT rowid, cell_json FROM cells WHERE task = 'xnli' AND language = 'en'").fetchone()
+        data = json.loads(cell_json)
+        assert data["checksum"].startswith("sha256:")        # stored with its checksum
+        data["metrics"]["accuracy"] = 0.99                    # a better number, typed in
+        conn.execute("UPDATE cells SET cell_json = ? WHERE rowid = ?", (json.dumps(data), rowid))
+    [section] = leaderboard()
+    assert ("xnli", "en") not in {(c.task, c.language) for c in section.cells}
+    assert ("xnli", "de") in {(c.task, c.language) for c in section.cells}
+    err = capsys.readouterr().err
+    assert "left out of the leaderboard" in err and "xnli" in err and str(store.path) in err
+
+
+def test_cli_empty_store_json_stays_parseable():
+    import inspect
+
+    separate = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}  # click < 8.2
+    result = CliRunner(**separate).invoke(cli, ["leaderboard", "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows"] == []
+    assert "No results recorded" in result.stderr

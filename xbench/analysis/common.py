@@ -8,17 +8,24 @@ from functools import lru_cache
 
 from xbench.analysis.sources import Run
 from xbench.errors import UserError
+from xbench.metrics.bootstrap import DEFAULT_SETTINGS, BootstrapSettings
 from xbench.results.cells import CellResult
 
 
 @dataclass(frozen=True)
 class StatSettings:
-    """Resampling settings of every interval and test an analysis prints (stored with its JSON output)."""
+    """Resampling settings of every interval and test an analysis prints (stored with its JSON output).
+    The defaults are the engine's (``xbench.metrics.bootstrap.DEFAULT_SETTINGS``), plus the
+    multiple-comparison correction that only analyses have."""
 
-    n_resamples: int = 1000
-    confidence: float = 0.95
-    seed: int = 12345
+    n_resamples: int = DEFAULT_SETTINGS.resamples
+    confidence: float = DEFAULT_SETTINGS.confidence
+    seed: int = DEFAULT_SETTINGS.seed
     correction: str = "holm"  # across languages of one task: holm | bh | none
+
+    @property
+    def bootstrap(self) -> BootstrapSettings:
+        return BootstrapSettings(self.n_resamples, self.confidence, self.seed)
 
     def to_dict(self) -> dict:
         return {"n_resamples": self.n_resamples, "confidence": self.confidence, "seed": self.seed,

@@ -12,10 +12,13 @@ figures out with a hint instead of failing half-way through.
 from __future__ import annotations
 
 import importlib.util
+import io
 import math
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from xbench.paths import write_atomic
 
 if importlib.util.find_spec("matplotlib") is None:
     raise ModuleNotFoundError("xbench.analysis.plots needs matplotlib (fix: pip install 'xbench[analysis]')",
@@ -230,8 +233,11 @@ def _save(fig, path) -> list[Path]:
     base.parent.mkdir(parents=True, exist_ok=True)
     # the suffix is appended, not substituted: names such as "gains-xcopa.v2" keep their dots
     png, svg = Path(f"{base}.png"), Path(f"{base}.svg")
-    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
-    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    for out, kwargs in ((png, {"format": "png", "dpi": DPI, "metadata": {"Software": None}}),
+                        (svg, {"format": "svg", "metadata": {"Date": None, "Creator": None}})):
+        buffer = io.BytesIO()  # rendered in memory, then written atomically: no half-written image
+        fig.savefig(buffer, **kwargs)
+        write_atomic(out, buffer.getvalue())
     return [png, svg]
 
 

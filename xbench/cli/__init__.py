@@ -7,6 +7,7 @@ the traceback instead.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -15,13 +16,70 @@ from xbench.errors import UserError
 
 class XbenchGroup(click.Group):
     def invoke(self, ctx: click.Context):
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]  # the command line below this group
         try:
             return super().invoke(ctx)
-        except UserError as err:
+        except (UserError, click.UsageError, OSError) as err:
             if ctx.params.get("debug") or os.environ.get("XBENCH_DEBUG"):
                 raise
-            click.echo(f"xbench: error: {err}", err=True)
-            ctx.exit(err.exit_code)
+            if isinstance(err, UserError):
+                message = str(err)
+            elif isinstance(err, click.UsageError):
+                message = usage_error_line(err)
+            else:
+                message = filesystem_error_line(err, args)
+            click.echo(f"xbench: error: {message}", err=True)
+            ctx.exit(2)
+
+
+def usage_error_line(err: click.UsageError) -> str:
+    """Click's own parsing errors (unknown option, bad choice) as one line with the command's --help."""
+    command = err.ctx.command_path.replace("cli", "xbench", 1) if err.ctx else "xbench"
+    return f"{command}: {err.format_message()} (fix: see `{command} --help`)"
+
+
+def filesystem_error_line(err: OSError, args: list[str]) -> str:
+    """A file that cannot be written or read (not writable, a file where a folder should be, disk
+    full): the path, the option that named it, and what to do. Under $XBENCH_HOME the fix is
+    another XBENCH_HOME."""
+    from xbench.paths import xbench_home
+
+    path = str(err.filename or "?")
+    what = (err.strerror or str(err)).lower()
+    option = _option_naming(path, args)
+    if option:
+        return (f"{option[0]} {option[1]}: cannot use {path}: {what} (fix: give {option[0]} a writable folder, "
+                "not a file, whose parent folders exist)")
+    home = xbench_home()
+    if _inside(path, home):
+        return f"XBENCH_HOME={home}: cannot use {path}: {what} (fix: set XBENCH_HOME to a writable folder)"
+    return (f"cannot use {path}: {what} (fix: check that it names a writable folder, not a file, and that its "
+            "parent folders exist; --debug shows where)")
+
+
+def _inside(path: str, folder) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _option_naming(path: str, args: list[str]) -> tuple[str, str] | None:
+    """(option, value) of the command line whose value is ``path``, a folder holding it, or a path
+    inside it (a parent folder that could not be made); the most specific one."""
+    found = []
+    for i, arg in enumerate(args):
+        if not arg.startswith("--"):
+            continue
+        name, eq, value = arg.partition("=")
+        if not eq:
+            if i + 1 >= len(args):
+                continue
+            value = args[i + 1]
+        if value and not value.startswith("-") and ("/" in value or value == path) \
+                and (_inside(path, value) or _inside(value, path)):
+            found.append((len(str(Path(value).resolve())), name, value))
+    return max(found)[1:] if found else None
 
 
 @click.group(cls=XbenchGroup, context_settings={"help_option_names": ["-h", "--help"]})

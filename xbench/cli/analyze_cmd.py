@@ -12,9 +12,8 @@ from pathlib import Path
 
 import click
 
-from xbench.analysis.common import plot_series, series_name
-from xbench.analysis.gains import slug
 from xbench.cli.output import format_option, render
+from xbench.metrics.bootstrap_settings import DEFAULT_SETTINGS
 
 
 def _sources(f):
@@ -26,11 +25,11 @@ def _sources(f):
 
 
 def _stats(f):
-    f = click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=1),
+    f = click.option("--resamples", default=DEFAULT_SETTINGS.resamples, show_default=True, type=click.IntRange(min=1),
                      help="Bootstrap resamples of every interval and bootstrap test.")(f)
-    f = click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True,
+    f = click.option("--confidence", default=DEFAULT_SETTINGS.confidence, show_default=True, type=click.FloatRange(0, 1, min_open=True,
                      max_open=True), help="Confidence level of the intervals.")(f)
-    f = click.option("--stat-seed", default=12345, show_default=True, type=int,
+    f = click.option("--stat-seed", default=DEFAULT_SETTINGS.seed, show_default=True, type=int,
                      help="Seed of the resampling (same seed, same intervals).")(f)
     return f
 
@@ -131,6 +130,7 @@ def gains_cmd(sources, experiment, store_file, baseline, configs, metric, correc
 def transfer_gap_cmd(sources, experiment, store_file, baseline, metric, resamples, confidence, stat_seed, plot_dir,
                      no_plots, fmt):
     """English score minus the mean of the other languages, per configuration and task, with intervals."""
+    from xbench.analysis.common import plot_series, series_name
     from xbench.analysis.plots import grouped_bars
     from xbench.analysis.transfer_gap import compute_gaps, gap_rows
 
@@ -177,6 +177,7 @@ def correlate_cmd(sources, experiment, store_file, x, y, control, tasks, baselin
     Languages without a value (not in CC-100, no URIEL data) are listed, shown apart in the scatter,
     and excluded from the fit.
     """
+    from xbench.analysis.gains import slug
     from xbench.analysis.correlate import correlate, correlation_rows, gain_points, score_points, x_variables
     from xbench.analysis.gains import compute_gains
     from xbench.errors import UserError
@@ -231,6 +232,7 @@ def typology_cmd(sources, experiment, store_file, target, candidates, kinds, plo
     With runs (or --experiment), each candidate's configurations and their observed gain on the
     target are shown beside the ranking.
     """
+    from xbench.analysis.gains import slug
     from xbench.analysis.typology_rank import attach_gains, candidate_rows, intermediate_language, rank_candidates
     from xbench.errors import UserError
 
@@ -273,6 +275,8 @@ def typology_cmd(sources, experiment, store_file, target, candidates, kinds, plo
 def scaling_cmd(sources, experiment, store_file, baseline, models, metric, resamples, confidence, stat_seed, plot_dir,
                 no_plots, fmt):
     """Gain per model size and the interaction gain(larger) − gain(first model), with intervals."""
+    from xbench.analysis.common import plot_series
+    from xbench.analysis.gains import slug
     from xbench.analysis.scaling import compute_scaling, scaling_rows
 
     settings = _settings(resamples, confidence, stat_seed)
@@ -309,6 +313,8 @@ def robustness_cmd(sources, experiment, store_file, baseline, metric, resamples,
     Tasks whose spec names item subsets (XCOPA: `changed`, the culturally adapted items) also get the
     drop from the other items to the subset in each clean run: a natural domain shift.
     """
+    from xbench.analysis.common import plot_series, series_name
+    from xbench.analysis.gains import slug
     from xbench.analysis.robustness import (compute_drops, compute_subset_shifts, drop_rows, has_perturbed,
                                             subset_rows, task_drop_rows)
 
@@ -347,6 +353,8 @@ def robustness_cmd(sources, experiment, store_file, baseline, metric, resamples,
 @format_option
 def consistency_cmd(sources, experiment, store_file, pivot, tasks, plot_dir, no_plots, fmt):
     """Cross-lingual agreement of predictions on parallel items (XCOPA, XNLI, PAWS-X, XQuAD, MLQA)."""
+    from xbench.analysis.common import series_name
+    from xbench.analysis.gains import slug
     from xbench.analysis.consistency import agreement_rows, compute_consistency, summary_rows
 
     rows, summaries = compute_consistency(_runs(sources, experiment, store_file), pivot, list(tasks) or None)

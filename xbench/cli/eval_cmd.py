@@ -1,8 +1,12 @@
-"""``xbench eval``: fine-tune on English, evaluate zero-shot in every language, print the table."""
+"""``xbench eval``: fine-tune on English, evaluate zero-shot in every language, print the table.
+
+The click options below are the one list of the command's options: ``xbench.evaluate()`` is generated
+from them (xbench/api.py), each option a keyword named after its flag (``--checkpoint-every`` ->
+``checkpoint_every``), so a parameter's name must be that of its flag (no ``"--x", "y"`` renames).
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -41,7 +45,7 @@ from xbench.errors import UserError
               help="Let a model folder run its own Python code (auto_map in config.json). Off: such a model is refused.")
 @click.option("--allow-pickle", is_flag=True,
               help="Load pickle weights (pytorch_model.bin, read with weights_only=True) of a folder without safetensors.")
-@click.option("--perturb", "perturbation", metavar="NAME[:STRENGTH][,KEY=VALUE]",
+@click.option("--perturb", metavar="NAME[:STRENGTH][,KEY=VALUE]",
               help="Evaluate on perturbed inputs (training data stays clean): typo, keyboard, char_delete, "
               "word_drop, word_swap, code_switch (lexicon=PATH[,to=LANG]), choice_swap (multiple choice), or a "
               "plugin's; STRENGTH in [0, 1]. Written to <output>/perturbed/NAME-STRENGTH, reusing <output>'s "
@@ -49,16 +53,13 @@ from xbench.errors import UserError
 @click.option("--retrieval-layer", type=int, help="Hidden layer for retrieval tasks, overriding the spec's rule (recorded).")
 @click.option("--checkpoint-every", type=float, default=120.0, show_default=True,
               help="Seconds between fine-tuning checkpoints (an interrupted run resumes from the last one).")
-@click.option("--executor", "executor_name", default="local", show_default=True,
+@click.option("--executor", default="local", show_default=True,
               help="Where the jobs (one per task and seed) run: local, or ray (a Ray cluster; see README).")
 @click.option("--address", help="Ray cluster address for --executor ray (auto: the running cluster).")
-@click.option("--format", "fmt", type=click.Choice(["table", "md", "csv", "latex", "json"]), default="table",
+@click.option("--format", type=click.Choice(["table", "md", "csv", "latex", "json"]), default="table",
               show_default=True, help="Format of the printed table.")
 @click.pass_context
-def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_eval, batch_size, device, precision,
-             limit, train_limit, epochs, seeds, output, finetune, overwrite, data_dir, adapter, num_fewshot, head_task,
-             trust_remote_code, allow_pickle, perturbation, retrieval_layer, checkpoint_every, executor_name, address,
-             fmt):
+def eval_cmd(ctx, **options):
     """Fine-tune on English and evaluate zero-shot in every language.
 
     \b
@@ -74,28 +75,9 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
       accelerate launch -m xbench eval --model xlm-roberta-large --tasks xtreme
     """
     from xbench.cli import registry_for
-    from xbench.evaluation.config import EvalConfig, parse_languages, parse_seeds
-    from xbench.evaluation.jobs import run_eval
 
-    if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
-        data_dir = Path(os.environ["XBENCH_DATA_DIR"])
-    if data_dir is not None and not data_dir.is_dir():
-        raise UserError(f"--data-dir {data_dir}: no such folder")
-    config = EvalConfig(model=model, tasks=tasks, languages=parse_languages(languages),
-                        split=split, train_stages=train_stages, allow_train_on_eval=allow_train_on_eval,
-                        batch_size=batch_size, device=device, precision=precision, limit=limit,
-                        train_limit=train_limit, epochs=epochs, seeds=parse_seeds(seeds), output=output,
-                        finetune=finetune, overwrite=overwrite, data_dir=data_dir,
-                        save_every_seconds=checkpoint_every, retrieval_layer=retrieval_layer,
-                        adapter=adapter, num_fewshot=num_fewshot, head_task=head_task,
-                        trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, perturbation=perturbation)
-    registry = registry_for(ctx)
-    from xbench.executors import get_executor
-
-    if address and executor_name != "ray":
-        raise UserError(f"--address is an option of the ray executor, not of '{executor_name}' (fix: add --executor ray)")
-    executor = get_executor(executor_name, registry, **({"address": address} if address else {}))
-    results, output = run_eval(config, executor, registry)
+    fmt = options.pop("format")
+    results, output = run_options(options, registry_for(ctx))
     from xbench.distributed import is_main_process
 
     if not is_main_process():
@@ -105,3 +87,17 @@ def eval_cmd(ctx, model, tasks, languages, split, train_stages, allow_train_on_e
     record_run(results, output)
     click.echo(results.table(fmt))
     click.echo(f"\nresults: {output / 'results.json'}", err=True)
+
+
+def run_options(options: dict, registry=None):
+    """Run ``xbench eval`` with these options (keyword -> value; ``format`` aside): what the command
+    and ``xbench.evaluate()`` both do. Returns (``RunResults``, the run folder)."""
+    from xbench.evaluation.config import config_from_options
+    from xbench.evaluation.jobs import run_eval
+    from xbench.executors import get_executor
+
+    config = config_from_options(options)
+    executor, address = options.get("executor") or "local", options.get("address")
+    if address and executor != "ray":
+        raise UserError(f"--address is an option of the ray executor, not of '{executor}' (fix: add --executor ray)")
+    return run_eval(config, get_executor(executor, registry, **({"address": address} if address else {})), registry)

@@ -54,7 +54,10 @@ def leaderboard(group_name, model, all_runs, store_file, experiment, fmt, uncert
         wanted = " and ".join(filter(None, [f"group '{group_name}'" if group_name else "",
                                             f"model '{model}'" if model else ""]))
         where = f" for {wanted}" if wanted else ""
+        # the notice is for a person: on stderr, so that machine-readable output stays parseable
         click.echo(f"No results recorded{where} in {store.path}. Run `xbench eval --model MODEL --tasks TASKS` "
-                   "first; each finished run is recorded there.")
+                   "first; each finished run is recorded there.", err=fmt != "table")
+        if fmt == "json":
+            click.echo(render_table([], fmt, uncertainty))  # the same object, with no rows
         return
     click.echo(render_table(sections, fmt, uncertainty))

@@ -48,7 +48,7 @@ def run_cmd(ctx, experiment_file, dry_run, executor_name, address, output, data_
         raise UserError(f"--data-dir {data_dir}: no such folder")
     output = output or Path("runs") / exp.name
     if output.exists() and not output.is_dir():
-        raise UserError(f"--output {output}: is a file, not a folder")
+        raise UserError(f"--output {output}: is a file, not a folder (fix: give a new or existing folder)")
     settings = RunSettings(output=output.resolve(), data_dir=data_dir.resolve() if data_dir else None,
                            device=device or exp.setting("device", "auto"),
                            precision=precision or exp.setting("precision", "auto"),

@@ -125,12 +125,17 @@ def validate_specs(ctx, paths):
         elif p.is_file():
             files.append(p.resolve())
         else:
-            raise UserError(f"{p}: no such file or folder")
+            raise UserError(f"{p}: no such file or folder (fix: give a spec file (.yaml) or a folder of them)")
     catalog = _catalog(ctx, extra_files=files, warn=False)
     wanted = {str(Path(f).resolve()) for f in files}
     errors = [e for e in catalog.errors if getattr(e, "source", None) in wanted]
     for err in errors:
         click.echo(f"xbench: error: {err}", err=True)
+    if errors and ctx.find_root().obj["debug"]:  # where each problem was found
+        import traceback
+
+        for err in errors:
+            click.echo("".join(traceback.format_exception(err)).rstrip(), err=True)
     if errors:
         ctx.exit(2)
     click.echo(f"ok: {len(files)} spec file(s) valid")

@@ -56,7 +56,7 @@ def train_cmd(ctx, model, tasks, sampler, max_steps, seed, limit, learning_rate,
     if data_dir is not None and not data_dir.is_dir():
         raise UserError(f"--data-dir {data_dir}: no such folder")
     if output is not None and output.exists() and not output.is_dir():
-        raise UserError(f"--output {output}: is a file, not a folder")
+        raise UserError(f"--output {output}: is a file, not a folder (fix: give a new or existing folder)")
     settings = IntermediateSettings(model=model, tasks=parse_tasks(tasks), output=output, sampler=sampler,
                                     max_steps=max_steps, seed=seed, limit=limit, data_dir=data_dir, device=device,
                                     precision=precision, adapter=adapter, learning_rate=learning_rate,

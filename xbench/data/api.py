@@ -26,7 +26,8 @@ from pathlib import Path
 from xbench.errors import UserError
 from xbench.filehash import content_sha256
 from xbench.data import canonical, flags as flag_defs
-from xbench.data.errors import MissingDataError
+from xbench.data.errors import DataFileError, MissingDataError
+from xbench.data.skips import MALFORMED
 from xbench.data.manifest import CellPlan, plan_cell, select_layout
 from xbench.data.reader import iter_rows, load_gold
 from xbench.data.skips import SkipLog
@@ -119,6 +120,14 @@ def read_local(task, split: str, language: str, root: Path, manifest, *, limit: 
     out = list(canonical.canonicalise(task_type, rows, doc.get("fields") or {}, options=options, skips=skips,
                                       subsets=doc.get("item_subsets")))
     files = [str(r.path) for r in plan.reads]
+    malformed = [s for s in skips[before:] if s.kind == MALFORMED]
+    if not out and malformed:
+        # nothing readable at all is a broken file, not a cell to score from zero rows
+        first = malformed[0]
+        raise DataFileError(f"every row was skipped as malformed ({len(malformed)}; the first: {first.reason})",
+                            file=first.file, line=first.line,
+                            fix="check that the file is this task's format and columns (`xbench data check` lists "
+                                "every skipped row)")
     if not any(map(task_type.is_item, out)) and len(skips) == before:
         # the files exist but hold nothing for this cell (e.g. a multilingual file without this language)
         raise MissingDataError(task.name, split, language, tried=files, where=f"{root} (layout '{manifest.name}')",

@@ -38,7 +38,11 @@ ENGINE_FLAG_PREFIXES = {
                                       "of the same items)",
     "bucc_duplicates=": "BUCC duplicate sentences kept by another policy than the official scorer's",
     "prompted_": "a causal LM evaluated prompted, with k examples in the prompt (prompted_<k>shot)",
-    "prompt_skipped=": "items left out because their prompt did not fit the model's context",
+    "prompt_skipped=": "items left out because a slot their prompt requires is empty (lm-eval's PAWS-X drops "
+                       "pairs with an empty sentence)",
+    "repeated_question_ids=": "N questions share their id with another (XTREME's TyDiQA split shortens ids): "
+                              "the {id: answer} prediction file keeps one answer per id, so scoring it "
+                              "differs from the cell's per-question metrics (the per-item file has every answer)",
     "perturbed:": "inputs perturbed at evaluation time (perturbed:<name>:<strength>; --perturb)",
 }
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xbench.data.errors import LayoutError
+from xbench.data.errors import DataFileError, LayoutError
 
 SPLIT_SYNONYMS = {"validation": ("validation", "dev", "val"), "dev": ("validation", "dev", "val"),
                   "val": ("validation", "dev", "val")}
@@ -214,7 +214,21 @@ def _resolve_paths(root: Path, spec, env: dict, tried: list[str]) -> list[Path]:
                 return matches
         elif full.is_file():
             return [full]
+        elif full.is_dir():
+            raise DataFileError("a folder where the layout expects a data file", file=str(full),
+                                fix="remove or rename the folder and put the file there (an unpacked archive "
+                                    "often leaves one folder level too many)")
     return []
+
+
+def _inside_root(root: Path, spec, env: dict, where: str) -> None:
+    """A layout names files inside the data root: an absolute path or one climbing out with ``..``
+    (also through a language code) would read files the user never put there."""
+    for pattern in [spec] if isinstance(spec, str) else list(spec):
+        text = _subst(pattern, env)
+        if os.path.isabs(text) or ".." in Path(os.path.normpath(text)).parts:
+            raise LayoutError(f"{where}: path {pattern!r} ({text}) leads outside the data root {root} "
+                              "(fix: write the layout's paths relative to the data root, without '..')")
 
 
 def _reads(root: Path, entry: dict, default_format: str | None, env: dict, tried: list[str],
@@ -233,6 +247,7 @@ def _reads(root: Path, entry: dict, default_format: str | None, env: dict, tried
     fmt = entry.get("format") or default_format
     if not fmt:
         raise LayoutError(f"{where}: no `format:` for this entry (fix: add one to the layout manifest)")
+    _inside_root(root, entry["path"], env, where)
     paths = _resolve_paths(root, entry["path"], env, tried)
     if not paths:
         return None

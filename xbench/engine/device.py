@@ -2,7 +2,8 @@
 
 ``auto`` picks CUDA, then Apple MPS, then CPU. Precision ``auto`` is bf16 autocast on GPUs that
 support it (fp16 otherwise) and fp32 on CPU: CPUs without bf16 units run bf16 matmuls hundreds of
-times slower, so CPU autocast is only used when asked for explicitly.
+times slower, so CPU autocast is only used when asked for explicitly. Picking the CPU also tunes its
+memory allocator for reuse (xbench.engine.cpu_allocator).
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from xbench.errors import UserError
 
 
 def pick_device(name: str = "auto"):
+    device = _pick(name)
+    if device.type == "cpu":
+        from xbench.engine.cpu_allocator import keep_freed_memory
+
+        keep_freed_memory()  # large activations reuse freed memory instead of faulting in new pages
+    return device
+
+
+def _pick(name: str):
     import torch
 
     if name == "auto":

@@ -1,10 +1,13 @@
 """Batched inference over features, on one device or sharded across processes.
 
-Features are sorted by length (longest first) and padded per batch. ``batch_size="auto"`` starts large on GPUs and
-halves on out-of-memory; on CPU memory is not the limit, so it uses a fixed moderate size. When
-``torch.distributed`` is initialised (``accelerate launch -m xbench eval …`` or torchrun), each
-rank takes every world_size-th feature of the sorted order; the outputs are gathered and put back in feature order
-on every rank, so results do not depend on the number of processes.
+Features that are identical (same token ids and fields, whatever their example) are run once and
+their output shared. The distinct ones are sorted by length (longest first) and padded per batch.
+``batch_size="auto"`` cuts the sorted order by a budget of padded tokens (``batching.token_batches``:
+large batches for short inputs, little padding); on GPUs the budget starts large and a batch that
+runs out of memory is split in half and retried. A fixed ``batch_size=N`` gives batches of N items.
+When ``torch.distributed`` is initialised (``accelerate launch -m xbench eval …`` or torchrun), each
+rank takes every world_size-th feature of the sorted order; the outputs are gathered and put back in
+feature order on every rank, so results do not depend on the number of processes.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from collections.abc import Callable
 
 from tqdm.auto import tqdm
 
+from xbench.engine.batching import count_batches, token_batches
 from xbench.engine.device import autocast
 
 CPU_AUTO_BATCH = 32
 GPU_AUTO_START = 256
+TOKENS_PER_ITEM = 128  # auto's token budget = the item count above x this (XTREME's max length)
+PER_FEATURE = ("example_index", "labels")  # fields that do not reach the model's input
 
 
 def distributed_info() -> tuple[int, int]:
@@ -33,38 +39,81 @@ def run_batches(model, features: list[dict], collate: Callable, to_outputs: Call
     output per feature of the batch, without its padding."""
     import torch
 
-    lengths = [feature_length(f) for f in features]
-    size = resolve_batch_size(batch_size, device)
+    distinct, copies = distinct_features(features)
+    lengths = [feature_length(features[i]) for i in distinct]
     rank, world = distributed_info()
     # longest first: an out-of-memory error shows at once and the ETA is pessimistic
-    order = sorted(range(len(features)), key=lambda i: (-lengths[i], i))
-    mine = order[rank::world]
+    order = sorted(range(len(distinct)), key=lambda i: (-lengths[i], i))
+    plan = plan_batches(order[rank::world], lengths, batch_size, device)
     results: dict[int, object] = {}
     model.eval()
-    bar = tqdm(total=len(mine), desc=desc, unit="ex", disable=not progress or rank != 0, leave=False,
+    bar = tqdm(total=sum(map(len, plan)), desc=desc, unit="ex", disable=not progress or rank != 0, leave=False,
                dynamic_ncols=True)
-    pos = 0
-    while pos < len(mine):
-        idx = mine[pos:pos + size]
-        batch = {k: v.to(device) for k, v in collate([features[i] for i in idx]).items() if k != "labels"}
+    plan.reverse()  # a stack: the next batch is popped from the end
+    cap = None  # after an out-of-memory error: the most items a batch may hold from then on
+    while plan:
+        idx = plan.pop()
+        if cap is not None and len(idx) > cap:
+            plan += [idx[i:i + cap] for i in range(0, len(idx), cap)][::-1]
+            continue
+        batch = {k: v.to(device) for k, v in collate([features[distinct[i]] for i in idx]).items() if k != "labels"}
         try:
             with torch.inference_mode(), autocast(device, precision):
                 out = to_outputs(model(**batch), batch)
         except torch.cuda.OutOfMemoryError:
-            if batch_size != "auto" or size == 1:
+            if batch_size != "auto" or len(idx) == 1:
                 raise
             del batch
             torch.cuda.empty_cache()
-            size //= 2  # the largest size that fits: halve and retry the same items
+            cap = len(idx) // 2  # the same items in two halves, retried in order; later batches no larger
+            plan.append(idx)
             continue
         for i, o in zip(idx, out):
             results[i] = o
-        pos += len(idx)
         bar.update(len(idx))
     bar.close()
     if world > 1:
         results = gather(results)
-    return [results[i] for i in range(len(features))]
+    return [results[copies[i]] for i in range(len(features))]
+
+
+def plan_batches(order: list[int], lengths: list[int], batch_size, device) -> list[list[int]]:
+    """The batches (lists of positions in ``lengths``) for a fixed size or ``auto``."""
+    if batch_size != "auto":
+        return count_batches(order, int(batch_size))
+    items = resolve_batch_size(batch_size, device)
+    return token_batches(order, lengths, items * TOKENS_PER_ITEM, max_items=max(items, 16 * CPU_AUTO_BATCH))
+
+
+def distinct_features(features: list[dict]) -> tuple[list[int], list[int]]:
+    """(positions of the first occurrence of each distinct model input, and for every feature the
+    index of its distinct input in that list). Fields that never reach the model (``PER_FEATURE``)
+    are ignored; any other field counts, so features are merged only when all their data agree."""
+    first: dict = {}
+    distinct, copies = [], []
+    for pos, f in enumerate(features):
+        key = tuple((k, frozen(v)) for k, v in f.items() if k not in PER_FEATURE)
+        try:
+            slot = first.get(key)
+        except TypeError:  # a value that cannot be compared (e.g. an array): the feature stays on its own
+            key, slot = None, None
+        if slot is None:
+            slot = len(distinct)
+            if key is not None:
+                first[key] = slot
+            distinct.append(pos)
+        copies.append(slot)
+    return distinct, copies
+
+
+def frozen(value):
+    if isinstance(value, list | tuple):
+        if not value or not isinstance(value[0], list | tuple | dict):
+            return tuple(value)  # token ids: the common case, without a call per element
+        return tuple(frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
+    return value
 
 
 def gather(results: dict) -> dict:

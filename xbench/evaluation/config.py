@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -155,6 +156,46 @@ class EvalConfig:
                 if target.strip() == task:
                     out["train_stages"] = stages.replace("+", ",")
         return out
+
+
+# ---- from options ---------------------------------------------------------------------------------
+# The keywords are the `xbench eval` options (the flag with underscores, the one list of them is the
+# click command in xbench/cli/eval_cmd.py); these name an EvalConfig field of another name.
+OPTION_FIELDS = {"checkpoint_every": "save_every_seconds", "perturb": "perturbation"}
+RUN_OPTIONS = ("executor", "address", "format")  # where and how the run goes: not its settings
+
+
+def config_from_options(options: dict) -> EvalConfig:
+    """The settings of ``xbench eval`` options (keyword -> value), as ``xbench eval`` and
+    ``xbench.evaluate()`` both build them. Values come as the command line gives them (strings) or as
+    Python values (a list of tasks or seeds, a list or per-task dict of languages, a path)."""
+    values = {OPTION_FIELDS.get(k, k): v for k, v in options.items() if k not in RUN_OPTIONS}
+    tasks = values["tasks"]
+    values["tasks"] = ",".join(tasks) if isinstance(tasks, (list, tuple)) else tasks
+    values["languages"] = languages_value(values.get("languages"))
+    seeds = values.get("seeds", "1")
+    values["seeds"] = parse_seeds(seeds) if isinstance(seeds, str) else [seeds] if isinstance(seeds, int) else seeds
+    data_dir = values.get("data_dir")
+    if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
+        data_dir = os.environ["XBENCH_DATA_DIR"]
+    if data_dir is not None:
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise UserError(f"--data-dir {data_dir}: no such folder")
+    values["data_dir"] = data_dir
+    values["output"] = Path(values["output"]) if values.get("output") else None
+    return EvalConfig(**values)  # checks the values (EvalConfig.__post_init__)
+
+
+def languages_value(value) -> list[str] | dict[str, list[str]] | None:
+    """``--languages`` text (``de,fr`` or ``panx=en,de;tatoeba=de,fr``), a list, or a per-task dict."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        return parse_languages(value)
+    if isinstance(value, dict):
+        return {task: list(langs) for task, langs in value.items()}
+    return list(value)
 
 
 STAGE = re.compile(r"^(?P<task>[a-z][a-z0-9_]*):(?P<split>[a-z_]+)(?::(?P<recipe>[a-z0-9_]+))?$")

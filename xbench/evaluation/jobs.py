@@ -68,7 +68,8 @@ def eval_jobs(config: EvalConfig, runner, cpus: float | None = None, gpus: float
 def run_eval(config: EvalConfig, executor=None, registry=None):
     """Plan, execute and save an eval run; returns ``RunResults``."""
     from xbench.distributed import is_main_process
-    from xbench.evaluation.runner import Runner, spec_hash
+    from xbench.evaluation.cell_key import spec_hash
+    from xbench.evaluation.runner import Runner
     from xbench.executors.local import LocalExecutor
     from xbench.results.cells import CellResult
     from xbench.results.environment import collect_environment

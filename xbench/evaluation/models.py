@@ -32,15 +32,18 @@ def save_checkpoint(task_type: TaskType, tokenizer):
     """A save function for the training loop: weights, tokenizer and the head description."""
 
     def save(model, folder: Path) -> None:
+        import shutil
+
+        from xbench.paths import replace_folder
+        from xbench.train.loop import sync_tree
+
         tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)  # a save a kill interrupted
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         task_type.save_head_info(tmp)
-        if folder.exists():
-            import shutil
-
-            shutil.rmtree(folder)
-        tmp.rename(folder)
+        sync_tree(tmp)
+        replace_folder(tmp, folder)
 
     return save
 

@@ -2,59 +2,34 @@
 
 A cell is (task address, language, split, seed). Each finished cell is written atomically as it
 finishes (``xbench.results.cells.write_cell``) together with its per-item file and its prediction
-file; a rerun skips complete cells unless ``overwrite``. The engine knows no task by name: what a
-task needs comes from its spec (training stages, splits, options) and its task type.
+file; a rerun reuses a finished cell only when its key (``xbench.evaluation.cell_key``: everything
+it depends on) is unchanged and its file is intact, unless ``overwrite``. The engine knows no task by
+name: what a task needs comes from its spec (training stages, splits, options) and its task type.
+
+Pieces live beside it: ``cell_inputs`` (what a task type is handed), ``cell_key`` (the reuse key and
+decision), ``cell_scores`` (metrics and bootstrap intervals) and ``stages`` (training).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from xbench.distributed import is_main_process
 from xbench.errors import UserError
 from xbench.evaluation import artifacts
+from xbench.evaluation.cell_inputs import CellContext, CellInput, EngineSettings
+from xbench.evaluation.cell_key import cell_key, reusable_cell, spec_hash
+from xbench.evaluation.cell_scores import score_cell
 from xbench.evaluation.config import EvalConfig, default_output
 from xbench.evaluation.features import encode_cached
 from xbench.evaluation.models import quiet_transformers
 from xbench.evaluation.stages import NoTrainingData, head_choice, plan_stages, trained_choice, train_chain
 from xbench.perturbations import apply as perturbations
-from xbench.results.cells import CellResult, cell_path, read_cell, write_cell
+from xbench.results.cells import CellResult, cell_path, write_cell
 
-
-@dataclass
-class EngineSettings:
-    device: object
-    precision: str
-    batch_size: object
-    progress: bool
-    desc: str = ""
-
-
-@dataclass
-class CellInput:
-    loaded: object  # xbench.data.LoadedSplit
-    examples: list[dict]
-    info: dict
-
-    @property
-    def flags(self) -> list[str]:
-        return list(self.loaded.flags)
-
-
-@dataclass
-class CellContext:
-    """What a task type may need beyond the examples: the loaded split (gold pairs, source) and a
-    way to load another split of the same task and language (e.g. BUCC's dev gold for its threshold)."""
-
-    loaded: object
-    load: object  # Callable[[str], LoadedSplit]
-    encode: object = None  # Callable[[task_type, examples], features], through the tokenisation cache
-    examples_of: object = None  # Callable[[str], list[dict]]: another split's examples, prepared like these
-    group: str | None = None  # the benchmark the cell is evaluated for (e.g. XTREME-R Tatoeba's encoder flag)
+# re-exported: other modules import these from here
+__all__ = ["Runner", "EngineSettings", "CellInput", "CellContext", "spec_hash", "intermediate_record"]
 
 
 class Runner:
@@ -176,7 +151,8 @@ class Runner:
                         loaded = self.load(sel, split, lang)
                     except UserError:
                         continue
-                    if self.finished_cell(sel, split, lang, seed, self.cell_fingerprint(sel, loaded, choice)):
+                    if self.finished_cell(sel, split, lang, seed, self.cell_fingerprint(sel, loaded, choice),
+                                          quiet=True):
                         out["cells_done"] += 1
         return out
 
@@ -244,19 +220,13 @@ class Runner:
         planned, flags = plan_stages(self, sel, seed, reported)
         return trained_choice(planned, flags), planned, flags
 
-    def finished_cell(self, sel, split: str, lang: str, seed: int, fingerprint: str | None) -> CellResult | None:
-        """The stored cell if it was computed from exactly these inputs (missing cells are retried:
-        their data may have appeared since)."""
+    def finished_cell(self, sel, split: str, lang: str, seed: int, fingerprint: str | None,
+                      quiet: bool = False) -> CellResult | None:
+        """The stored cell if it was computed from exactly these inputs (``xbench.evaluation.cell_key``)."""
         path = cell_path(self.output, sel.task.name, split, lang, seed)
-        if fingerprint is None or self.config.overwrite or not path.is_file():
-            return None
-        try:
-            cell = read_cell(path)
-        except Exception:
-            return None  # unreadable (e.g. torn by a crash): recompute
-        if cell.status == "missing" or cell.info.get("fingerprint") != fingerprint:
-            return None
-        cell.address, cell.group = sel.address, sel.group  # same data, addressed as asked now
+        cell = reusable_cell(path, fingerprint, overwrite=self.config.overwrite, quiet=quiet)
+        if cell is not None:
+            cell.address, cell.group = sel.address, sel.group  # same data, addressed as asked now
         return cell
 
     # ---- data -------------------------------------------------------------------------------------
@@ -311,25 +281,9 @@ class Runner:
         return spec.for_language(lang)
 
     def cell_fingerprint(self, sel, cell: CellInput, choice) -> str | None:
-        """What a finished cell depends on: the spec, the evaluated data, the evaluated weights (their
-        content hash) and the settings that change results. None while the checkpoint is untrained."""
-        if choice is None or choice.identity is None:
-            return None
-        ident = {"spec": spec_hash(sel.task.doc), "data": cell.loaded.fingerprint, "weights": choice.identity,
-                 "chain": [s.get("key") for s in choice.info.get("stages", [])], "flags": sorted(choice.flags),
-                 "limit": self.config.limit, "retrieval_layer": self.config.retrieval_layer,
-                 "examples": cell.info.get("questions_from_english")}
-        if self.perturbation is not None:  # a perturbed cell is never mistaken for the clean one
-            ident["perturbation"] = self.perturbation.identity()
-        if sel.group in (sel.task.doc.get("retrieval") or {}).get("finetuned_encoder_groups", ()):
-            ident["group"] = sel.group  # the cell's flags depend on the benchmark it is evaluated for
-        if self.prompted:  # the same weights scored prompted are another cell; k-shot draws follow the seed
-            from xbench.prompting import SCORER_VERSION
-
-            ident |= {"adapter": self.adapter_name, "num_fewshot": self.config.num_fewshot,
-                      "prompts": self.prompt_doc(sel, cell.loaded.language).get("prompts"),
-                      "scorer": SCORER_VERSION}
-        return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+        """What a finished cell depends on (``xbench.evaluation.cell_key.cell_key``); None while the
+        checkpoint is untrained."""
+        return cell_key(self, sel, cell, choice)
 
     def target_dev_sets(self, sel, reported: set) -> dict[str, list[dict]]:
         """Target-language dev examples of the evaluated task, scored for every candidate checkpoint
@@ -379,8 +333,6 @@ class Runner:
         return cell
 
     def evaluate_cell(self, sel, lang, split, seed, loaded, model, choice, flags) -> CellResult:
-        from xbench.metrics.bootstrap import bootstrap_ci
-
         spec = sel.task
         doc = spec.for_language(lang)
         tt = self.task_type(doc, spec.name)
@@ -403,23 +355,10 @@ class Runner:
         else:
             out = tt.evaluate(model, examples, engine, context)
         out = perturbed.finish(tt, out)  # back to the clean items' order and choice indices, before scoring
-        preds, refs = out.predictions, out.references
+        refs = out.references
         labelled = bool(refs) and all(r is not None for r in refs)
-        metrics, ci = {}, {}
-        if labelled:
-            for name in spec.metrics:
-                fn = self.registry.get("metrics", name).load()
-                interval = bootstrap_ci(fn, preds, refs, language=lang, options=doc.get("options"))
-                if not (isinstance(interval.point, (int, float)) and 0.0 <= interval.point <= 1.0):
-                    raise UserError(f"{spec.name}/{lang}: metric '{name}' returned {interval.point!r}; xbench stores "
-                                    "metrics as fractions in [0, 1] (fix: make the metric return a fraction, e.g. "
-                                    "accuracy 0.61 rather than 61, or rescale a correlation to [0, 1])")
-                metrics[name] = interval.point
-                ci[name] = [interval.low, interval.high]
-                for variant, variant_preds in out.variants.items():
-                    alt = bootstrap_ci(fn, variant_preds, refs, language=lang, options=doc.get("options"))
-                    metrics[f"{name}_{variant}"] = alt.point
-                    ci[f"{name}_{variant}"] = [alt.low, alt.high]
+        scores = score_cell(self.registry, spec.name, list(spec.metrics), lang, doc.get("options"), out,
+                            tt.resampling_groups(loaded.examples)) if labelled else None
         if is_main_process():
             artifacts.write_items(artifacts.items_path(self.output, seed, spec.name, split, lang),
                                   artifacts.with_subsets(out.records, loaded.examples))
@@ -432,23 +371,21 @@ class Runner:
         info = {"fingerprint": self.cell_fingerprint(sel, loaded, choice), "train": choice.info,
                 "model_dir": str(choice.path), "weights": choice.identity,
                 "source": loaded.loaded.source,
-                "seconds": round(time.time() - started, 2), "bootstrap": {"resamples": 1000, "confidence": 0.95},
-                **loaded.info, **out.info}
+                "seconds": round(time.time() - started, 2), **loaded.info, **out.info}
+        if scores is not None:
+            info["bootstrap"] = scores.bootstrap  # how the intervals in ``ci`` were made
         if loaded.loaded.skipped:
             info["skipped_rows"] = len(loaded.loaded.skipped)
         if self.intermediate is not None:
             info["intermediate"], more = intermediate_record(self.intermediate, spec.name, split)
             flags = sorted(set(flags) | set(more))
         cell = CellResult(task=spec.name, address=sel.address, group=sel.group, language=lang, split=split,
-                          seed=seed, metrics=metrics, ci=ci, n_items=out.n_items, flags=sorted(set(flags)),
+                          seed=seed, metrics=scores.metrics if scores else {}, ci=scores.ci if scores else {},
+                          n_items=out.n_items, flags=sorted(set(flags)),
                           status="ok" if labelled else "predict_only", info=info)
         if is_main_process():
             write_cell(self.output, cell)
         return cell
-
-
-def spec_hash(doc: dict) -> str:
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def intermediate_record(manifest: dict, task: str, split: str) -> tuple[dict, list[str]]:

@@ -116,7 +116,7 @@ def plan_stages(runner, sel, seed: int, reported: set) -> tuple[list[PlannedStag
 
 def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, chain: list[Stage]) -> PlannedStage:
     """One stage's data and selection rule, and the key of the checkpoint they determine."""
-    from xbench.evaluation.runner import spec_hash
+    from xbench.evaluation.cell_key import spec_hash
     from xbench.train.recipe import pick_recipe
 
     spec = runner.catalog.task(stage.task)

@@ -72,11 +72,12 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
 
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such experiment file")
+        raise UserError(f"{path}: no such experiment file (fix: check the path; examples/ has experiment files)")
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise SpecError("an experiment file must be a mapping (experiment:, models:, intermediate:, targets:)",
-                        file=str(path), line=1)
+        what = "the file is empty" if doc is None else f"the top level is a {type(doc).__name__}"
+        raise SpecError(f"{what}; an experiment file must be a mapping", file=str(path), line=1,
+                        fix="give it the keys experiment:, models:, intermediate:, targets:")
     problems = validate.schema_problems(doc, "experiment")
     if problems:
         raise problems[0].to_error([path])

@@ -6,6 +6,10 @@ Each built-in metric carries a ``decomposition`` attribute: ``item_stats`` turns
 float array of shape (n_items, k) of sufficient statistics, and ``aggregate`` maps statistics summed
 over any multiset of items, shape (..., k), to metric values, shape (...). The metric's value is the
 aggregate of the column sums over all items, so a bootstrap resample only needs different sums.
+
+Every metric has a code ``version`` (``metric_version``): an integer that is part of the key under
+which a finished cell is reused, so bumping it when a metric's code changes what it computes from
+the same inputs (its value or its bootstrap statistics) recomputes the cells scored with it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Decomposition:
     # True when each item is one 0/1 outcome (columns: correct, count = 1) and the metric is their
     # mean: paired comparisons may then use the exact McNemar test (xbench.analysis.stats).
     per_item_binary: bool = False
+    version: int = 1  # bump when the same inputs give other values or other per-item statistics
 
     def score(self, predictions: Sequence, references: Sequence, *, language: str | None = None,
               options: Mapping | None = None) -> float:
@@ -42,8 +47,18 @@ def decomposed_by(decomposition: Decomposition):
     """Attach ``decomposition`` to the metric function it computes (read by xbench.metrics.bootstrap)."""
     def attach(fn):
         fn.decomposition = decomposition
+        fn.version = decomposition.version
         return fn
     return attach
+
+
+def metric_version(fn) -> int | str | None:
+    """A metric's code version: its ``version`` attribute (built-in metrics get their
+    decomposition's), else its decomposition's; None for a plugin metric that declares none."""
+    version = getattr(fn, "version", None)
+    if version is None:
+        version = getattr(getattr(fn, "decomposition", None), "version", None)
+    return version
 
 
 def stats_array(rows: Sequence[Sequence[float]], n_columns: int) -> np.ndarray:

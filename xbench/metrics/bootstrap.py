@@ -1,4 +1,15 @@
-"""Per-language bootstrap confidence intervals: resample items with replacement, recompute the metric.
+"""Per-language bootstrap confidence intervals: resample units with replacement, recompute the metric.
+
+The settings (resamples, confidence, seed, resampling unit) live in one place, ``BootstrapSettings``;
+``DEFAULT_SETTINGS`` is what the engine uses for every cell and what analyses start from, and the
+settings are stored with each cell beside its interval.
+
+**Resampling unit.** By default one unit is one row of the metric's decomposition (a sentence, a
+question, a query). With ``groups`` (one label per row) the bootstrap is a *cluster* bootstrap: the
+units are the groups (e.g. the articles of XQuAD/MLQA, whose questions share a context and are not
+independent), a resample draws groups with replacement and includes all their rows. Because a
+decomposition's metric is an aggregate of summed statistics, this equals the ordinary bootstrap over
+the per-group sums, which is how it is computed.
 
 Works through a metric's ``decomposition`` (xbench.metrics.base): the per-item sufficient statistics
 are computed once, and each resample's metric is the aggregate of the statistics summed over the
@@ -15,18 +26,18 @@ assumes the two lists are aligned by item.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from xbench.errors import UserError
 from xbench.metrics.base import Decomposition
+from xbench.metrics.bootstrap_settings import (  # noqa: F401  (defined there, re-exported here)
+    DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_SETTINGS, BootstrapSettings)
 
-DEFAULT_SEED = 12345
-DEFAULT_RESAMPLES = 1000
-DEFAULT_CONFIDENCE = 0.95
 METHOD = "percentile bootstrap over items"
+CLUSTER_METHOD = "percentile cluster bootstrap over groups of items"
 # Indices drawn per chunk: bounds the temporary arrays (8 bytes each) to ~16 MB whatever the size.
 _INDICES_PER_CHUNK = 2_000_000
 
@@ -41,11 +52,15 @@ class ConfidenceInterval:
     confidence: float
     n_resamples: int
     seed: int
-    n_items: int
+    n_items: int  # the units resampled: items, or groups in a cluster bootstrap
     method: str = METHOD
+    unit: str | None = None  # what one resampled unit is (None: one item of the metric's decomposition)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def settings(self) -> BootstrapSettings:
+        return BootstrapSettings(self.n_resamples, self.confidence, self.seed, self.unit)
 
 
 def decomposition_of(metric: Callable | Decomposition | str) -> Decomposition | None:
@@ -65,6 +80,25 @@ def _registered_metric(name: str) -> Callable:
         raise UserError(f"unknown metric {name!r} (registered: {', '.join(sorted(metrics))}); "
                         f"check the spec's metrics list or `xbench plugins`")
     return metrics[name].load()
+
+
+def group_rows(groups: Sequence[Hashable], n_rows: int) -> tuple[np.ndarray, int]:
+    """(for each row, the index of its group in order of first occurrence; the number of groups)."""
+    if len(groups) != n_rows:
+        raise UserError(f"bootstrap: {len(groups)} group labels for {n_rows} items; give one label per item")
+    position: dict = {}
+    index = np.fromiter((position.setdefault(g, len(position)) for g in groups), dtype=np.int64, count=n_rows)
+    return index, len(position)
+
+
+def grouped_stats(stats: np.ndarray, groups: Sequence[Hashable]) -> np.ndarray:
+    """The rows of ``stats`` summed per group (groups in order of first occurrence): (n_groups, k).
+    Resampling these rows is resampling the groups with all their items."""
+    stats = np.asarray(stats, dtype=np.float64)
+    index, n_groups = group_rows(groups, stats.shape[0])
+    out = np.zeros((n_groups, stats.shape[1]), dtype=np.float64)
+    np.add.at(out, index, stats)
+    return out
 
 
 def resample_indices(n_items: int, n_resamples: int, seed: int | np.random.SeedSequence = DEFAULT_SEED):
@@ -101,41 +135,65 @@ def resampled_values(stats: np.ndarray, aggregate: Callable[[np.ndarray], np.nda
 
 def bootstrap_stats(stats: np.ndarray, aggregate: Callable[[np.ndarray], np.ndarray], *,
                     n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                    confidence: float = DEFAULT_CONFIDENCE) -> ConfidenceInterval:
-    """The interval from per-item statistics already computed (rows = items)."""
+                    confidence: float = DEFAULT_CONFIDENCE, groups: Sequence[Hashable] | None = None,
+                    unit: str | None = None) -> ConfidenceInterval:
+    """The interval from per-item statistics already computed (rows = items); with ``groups`` (one
+    label per row) a cluster bootstrap over the groups, ``unit`` naming what a group is."""
     stats = np.asarray(stats, dtype=np.float64)
+    if groups is not None:
+        stats = grouped_stats(stats, groups)
     _check_settings(stats.shape[0], n_resamples, confidence)
     point = float(aggregate(stats.sum(axis=0)))
     values = resampled_values(stats, aggregate, n_resamples=n_resamples, seed=seed)
-    return _interval(point, values, confidence, n_resamples, seed, stats.shape[0])
+    return _interval(point, values, confidence, n_resamples, seed, stats.shape[0], groups is not None, unit)
 
 
 def bootstrap_ci(metric: Callable | Decomposition | str, predictions: Sequence, references: Sequence, *,
                  language: str | None = None, options: Mapping | None = None,
-                 n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                 confidence: float = DEFAULT_CONFIDENCE) -> ConfidenceInterval:
-    """The metric on one language's items with its bootstrap confidence interval."""
+                 n_resamples: int | None = None, seed: int | None = None, confidence: float | None = None,
+                 settings: BootstrapSettings = DEFAULT_SETTINGS,
+                 groups: Sequence[Hashable] | None = None) -> ConfidenceInterval:
+    """The metric on one language's items with its bootstrap confidence interval.
+
+    ``settings`` gives resamples, confidence, seed and the unit's name; ``n_resamples``, ``seed`` and
+    ``confidence`` override single fields. ``groups`` (one label per item, aligned with
+    ``references``) makes it a cluster bootstrap over the groups (see the module docstring).
+    """
+    settings = BootstrapSettings(settings.resamples if n_resamples is None else n_resamples,
+                                 settings.confidence if confidence is None else confidence,
+                                 settings.seed if seed is None else seed, settings.unit)
     decomposition = decomposition_of(metric)
     if decomposition is not None:
         stats = decomposition.item_stats(predictions, references, language=language, options=options)
-        return bootstrap_stats(stats, decomposition.aggregate, n_resamples=n_resamples, seed=seed,
-                               confidence=confidence)
+        return bootstrap_stats(stats, decomposition.aggregate, n_resamples=settings.resamples, seed=settings.seed,
+                               confidence=settings.confidence, groups=groups,
+                               unit=settings.unit or (None if groups is None else "group"))
     fn = _registered_metric(metric) if isinstance(metric, str) else metric
     return _bootstrap_by_recomputing(fn, predictions, references, language=language, options=options,
-                                     n_resamples=n_resamples, seed=seed, confidence=confidence)
+                                     settings=settings, groups=groups)
 
 
 def _bootstrap_by_recomputing(fn: Callable, predictions: Sequence, references: Sequence, *, language,
-                              options, n_resamples: int, seed: int, confidence: float) -> ConfidenceInterval:
+                              options, settings: BootstrapSettings,
+                              groups: Sequence[Hashable] | None) -> ConfidenceInterval:
     n_items = len(references)
-    _check_settings(n_items, n_resamples, confidence)
+    if groups is None:
+        members = [[i] for i in range(n_items)]
+    else:
+        index, n_groups = group_rows(groups, n_items)
+        members = [[] for _ in range(n_groups)]
+        for item, group in enumerate(index.tolist()):
+            members[group].append(item)
+    _check_settings(len(members), settings.resamples, settings.confidence)
     point = float(fn(predictions, references, language=language, options=options))
-    values = np.empty(n_resamples, dtype=np.float64)
-    for first, chunk in resample_indices(n_items, n_resamples, seed):
+    values = np.empty(settings.resamples, dtype=np.float64)
+    for first, chunk in resample_indices(len(members), settings.resamples, settings.seed):
         for row, picks in enumerate(chunk):
-            values[first + row] = fn([predictions[i] for i in picks], [references[i] for i in picks],
+            items = [i for g in picks for i in members[g]]
+            values[first + row] = fn([predictions[i] for i in items], [references[i] for i in items],
                                      language=language, options=options)
-    return _interval(point, values, confidence, n_resamples, seed, n_items)
+    return _interval(point, values, settings.confidence, settings.resamples, settings.seed, len(members),
+                     groups is not None, settings.unit or (None if groups is None else "group"))
 
 
 def _check_settings(n_items: int, n_resamples: int, confidence: float) -> None:
@@ -155,7 +213,8 @@ def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, f
 
 
 def _interval(point: float, values: np.ndarray, confidence: float, n_resamples: int, seed: int,
-              n_items: int) -> ConfidenceInterval:
+              n_items: int, clustered: bool = False, unit: str | None = None) -> ConfidenceInterval:
     low, high = percentile_interval(values, confidence)
     return ConfidenceInterval(point=point, low=low, high=high, confidence=confidence,
-                              n_resamples=n_resamples, seed=seed, n_items=n_items)
+                              n_resamples=n_resamples, seed=seed, n_items=n_items,
+                              method=CLUSTER_METHOD if clustered else METHOD, unit=unit)

@@ -15,7 +15,9 @@ Per gold answer, as in SQuAD v1.1: EM is 1 when the normalised token lists are e
 token is shared, else 2PR/(P+R) over the multiset overlap (so an empty answer matching an empty gold
 scores EM 1, F1 0). An item with *no* gold answers (a SQuAD 2.0 unanswerable question, which the
 v1.1 scorers cannot score) follows SQuAD 2.0's rule: EM = F1 = 1 when the normalised prediction is
-empty, else 0. No items at all score 0.0. The bootstrap item is the question, stats (score, 1).
+empty, else 0. No items at all score 0.0. One row of the decomposition is a question, stats (score,
+1); the engine's interval resamples articles (``ExtractiveQA.resampling_groups``: a cluster
+bootstrap), since questions on one article are not independent.
 """
 
 from __future__ import annotations

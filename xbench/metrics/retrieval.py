@@ -5,8 +5,17 @@ pairs: each argument *is* one set (duplicates collapse), not a list of per-item 
 2-tuple/list ``(src_id, tgt_id)`` or the official file's line ``"src_id\\ttgt_id"``. For symmetry with
 the other metrics, a one-element list wrapping the whole collection (``[{pairs}]``) is unwrapped.
 Precision = correct / predicted, recall = correct / gold, F1 = 2PR/(P+R), all 0 when nothing is
-correct (the official ``bucc_f1``). The bootstrap item is a source sentence: each source id seen in
-either set, with stats (correct pairs, predicted pairs, gold pairs) from that source.
+correct (the official ``bucc_f1``).
+
+The bootstrap unit is a source sentence, with stats (correct pairs, predicted pairs, gold pairs)
+from that source; every pair has one source, so the rows partition all counts. The population of
+units must not depend on the system's predictions (else two systems' intervals are over different
+populations, and a system predicting more pairs gets more units): the engine passes the references
+as ``GoldPairs``, the gold pairs together with every source sentence id of the data, and the units
+are those sources plus any source of a gold pair (a gold pair on a sentence cut away by ``--limit``),
+whatever was predicted. A predicted pair whose source is outside that population is an error. Given
+plain pair collections (no population known, e.g. two pair files), the units fall back to the
+sources seen in either set; the value is the same, the interval is then prediction-dependent.
 
 **map_at_20 / mrr_at_20.** ``predictions``: one ranked list of candidate ids per query (best first);
 ``references``: one collection of gold (target) ids per query. Only the top 20 count; a candidate id
@@ -31,6 +40,19 @@ from xbench.metrics.base import (
 
 TOP_K = 20
 Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class GoldPairs:
+    """BUCC references: the gold pairs and the bootstrap's population, every source sentence id of
+    the evaluated data (defined by the data, never by the predictions)."""
+
+    pairs: frozenset
+    sources: tuple[str, ...]
+
+    @classmethod
+    def of(cls, pairs: Iterable, sources: Iterable) -> GoldPairs:
+        return cls(frozenset(pair_set(pairs, "references")), tuple(sorted({str(s) for s in sources})))
 
 
 @dataclass(frozen=True)
@@ -64,10 +86,19 @@ def _as_pair(value, side: str) -> Pair:
                     f"'src_id<TAB>tgt_id' line")
 
 
+def _unwrapped(pairs):
+    """The collection itself when wrapped in a one-element list (``[{pairs}]``, ``[GoldPairs]``)."""
+    if isinstance(pairs, (list, tuple)) and len(pairs) == 1 and (
+            isinstance(pairs[0], GoldPairs) or _is_pair_collection(pairs[0])):
+        return pairs[0]
+    return pairs
+
+
 def pair_set(pairs: Iterable, side: str = "pairs") -> set[Pair]:
-    """The (src_id, tgt_id) pairs of a collection, unwrapping a one-element list around it."""
-    if isinstance(pairs, (list, tuple)) and len(pairs) == 1 and _is_pair_collection(pairs[0]):
-        pairs = pairs[0]
+    """The (src_id, tgt_id) pairs of a collection (or of ``GoldPairs``), unwrapping a one-element list."""
+    pairs = _unwrapped(pairs)
+    if isinstance(pairs, GoldPairs):
+        pairs = pairs.pairs
     if isinstance(pairs, (str, Mapping)) or not isinstance(pairs, Iterable):
         raise UserError(f"metric bucc_f1: {side} must be a collection of (src_id, tgt_id) pairs, "
                         f"got {type(pairs).__name__}")
@@ -83,11 +114,20 @@ def bucc_precision_recall_f1(predictions: Iterable, references: Iterable) -> Pre
 
 def bucc_item_stats(predictions: Iterable, references: Iterable, *, language: str | None = None,
                     options: Mapping | None = None) -> np.ndarray:
-    """One row per source id (sorted): (correct pairs, predicted pairs, gold pairs) from that source."""
+    """One row per source sentence of the population (sorted ids; see the module docstring):
+    (correct pairs, predicted pairs, gold pairs) from that source."""
     read_options("bucc_f1", options, {})
     predicted = pair_set(predictions, "predictions")
     gold = pair_set(references, "references")
-    sources = sorted({str(source) for source, _ in predicted | gold})
+    population = _unwrapped(references)
+    if isinstance(population, GoldPairs):
+        sources = sorted(set(population.sources) | {str(source) for source, _ in gold})
+        outside = sorted({str(source) for source, _ in predicted} - set(sources))
+        if outside:
+            raise UserError(f"metric bucc_f1: {len(outside)} predicted pairs have a source id that is not a "
+                            f"sentence of the data (e.g. {outside[0]!r}); predict pairs of the evaluated sentences")
+    else:
+        sources = sorted({str(source) for source, _ in predicted | gold})
     row_of = {source: row for row, source in enumerate(sources)}
     counts = np.zeros((len(sources), 3), dtype=np.float64)
     for column, found in enumerate((predicted & gold, predicted, gold)):
@@ -96,8 +136,9 @@ def bucc_item_stats(predictions: Iterable, references: Iterable, *, language: st
     return counts
 
 
+# version 2: the units are the data's source sentences (GoldPairs), not those seen in the predictions
 BUCC_F1 = Decomposition("bucc_f1", "source sentence", ("correct", "predicted", "gold"),
-                        bucc_item_stats, f1_from_counts)
+                        bucc_item_stats, f1_from_counts, version=2)
 
 
 @decomposed_by(BUCC_F1)

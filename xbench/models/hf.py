@@ -40,7 +40,10 @@ class HFAdapter:
         try:
             return AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
         except OSError as exc:
-            raise UserError(f"--model {path}: cannot load a tokenizer ({str(exc).splitlines()[0]}) (fix: give a "
+            from xbench.models.aliases import alias_hint
+
+            raise UserError(f"--model {path}: cannot load a tokenizer ({str(exc).splitlines()[0]}){alias_hint(path)} "
+                            "(fix: give a "
                             "local checkpoint folder, a registered alias such as minilm-l6, or a hub id with "
                             "network access)") from None
         except ValueError as exc:

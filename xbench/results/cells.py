@@ -3,16 +3,24 @@
 The engine writes each finished cell atomically to
 ``<run_dir>/seed-<S>/cells/<task>/<split>-<lang>.json``. A reader must never take a half-written or
 damaged file for a result: ``read_cell`` checks the file completely (JSON, every field and its type,
-metric values being finite fractions, the file's place matching its content) and raises
-``CellFormatError`` otherwise; ``read_cells`` / ``scan_cells`` treat such files as absent (and report
-them), so the engine recomputes those cells.
+metric values being finite fractions, the file's place matching its content, its checksum) and
+raises ``CellFormatError`` otherwise; ``read_cells`` / ``scan_cells`` treat such files as absent (and
+report them), so the engine recomputes those cells.
+
+**Checksum.** Every cell file carries ``checksum``: ``sha256:`` of the canonical JSON (sorted keys,
+no whitespace, UTF-8) of all its other fields. A file whose content does not match it was edited by
+hand or damaged (``CellChecksumError``): it is never reused or shown as a result. A file without a
+checksum was written by an older xbench (``CellStaleError``): it is treated as stale and recomputed.
+Cells in ``results.json`` carry the same checksum (``cell_record``); ``verify_record`` checks one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +34,45 @@ STATUSES = ("ok", "missing", "predict_only")
 
 class CellFormatError(ValueError):
     """A cell file or dict that is not a complete, valid cell."""
+
+
+class CellChecksumError(CellFormatError):
+    """A cell whose content does not match its checksum: edited by hand, or damaged."""
+
+
+class CellStaleError(CellFormatError):
+    """A cell file without a checksum (written before cells had one): recomputed, never reused."""
+
+
+CHECKSUM_FIELD = "checksum"
+
+
+def cell_checksum(data: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of the canonical JSON of a cell dict's fields other than ``checksum``."""
+    content = {k: v for k, v in data.items() if k != CHECKSUM_FIELD}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cell_record(cell: CellResult) -> dict[str, Any]:
+    """A cell's dict as stored (cell files, ``results.json``): its fields and their checksum. The
+    checksum is taken over the JSON round trip of the fields, which is what a reader sees."""
+    data = json.loads(json.dumps(cell.to_dict(), ensure_ascii=False, allow_nan=False))
+    return {**data, CHECKSUM_FIELD: cell_checksum(data)}
+
+
+def verify_record(data: Any, *, required: bool = True) -> None:
+    """Raise ``CellChecksumError`` when a stored cell dict does not match its checksum, and
+    ``CellStaleError`` when it has none and one is ``required``."""
+    if not isinstance(data, dict):
+        return  # not a cell at all: CellResult.from_dict says what is wrong
+    stored = data.get(CHECKSUM_FIELD)
+    if stored is None:
+        if required:
+            raise CellStaleError("no checksum (written by an older xbench); it counts as stale")
+        return
+    if stored != cell_checksum(data):
+        raise CellChecksumError("its content does not match its checksum (edited by hand or damaged)")
 
 
 @dataclass
@@ -117,18 +164,20 @@ def write_cell(run_dir: Path | str, cell: CellResult) -> Path:
     """Write one cell atomically (temporary file + rename) and return its path."""
     CellResult.from_dict(cell.to_dict())  # never write what a reader would reject
     path = cell_path(run_dir, cell.task, cell.split, cell.language, cell.seed)
-    write_atomic(path, json.dumps(cell.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_atomic(path, json.dumps(cell_record(cell), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     return path
 
 
 def read_cell(path: Path | str) -> CellResult:
-    """The cell stored at ``path``; raises ``CellFormatError`` when the file is not a complete cell."""
+    """The cell stored at ``path``; raises ``CellFormatError`` when the file is not a complete cell
+    (``CellChecksumError`` when it does not match its checksum, ``CellStaleError`` when it has none)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise CellFormatError(f"unreadable: {err}") from None
     cell = CellResult.from_dict(data)
+    verify_record(data)
     # a file copied or renamed into the wrong place would silently stand in for another cell
     expected = (f"seed-{cell.seed}", cell.task, f"{cell.split}-{cell.language}.json")
     actual = (path.parent.parent.parent.name, path.parent.name, path.name)
@@ -161,8 +210,16 @@ def scan_cells(run_dir: Path | str) -> CellScan:
 
 
 def read_cells(run_dir: Path | str) -> list[CellResult]:
-    """The valid cells of a run folder. Damaged files are treated as absent and logged as warnings."""
+    """The valid cells of a run folder. Damaged, hand-edited and stale files are treated as absent,
+    each with a warning line naming it."""
     scan = scan_cells(run_dir)
     for path, reason in scan.corrupt:
-        log.warning("ignoring damaged cell file %s (%s); the cell counts as not computed", path, reason)
+        warn(f"{path}: not used as a result: {reason}; the cell counts as not computed "
+             "(`xbench eval` recomputes it)")
     return scan.cells
+
+
+def warn(text: str) -> None:
+    """One ``xbench: warning:`` line on stderr (as the engine's other warnings), also logged."""
+    log.debug(text)
+    print(f"xbench: warning: {text}", file=sys.stderr, flush=True)

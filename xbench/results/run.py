@@ -11,7 +11,7 @@ from typing import Any
 
 from xbench.errors import UserError
 from xbench.paths import write_atomic
-from xbench.results.cells import CellFormatError, CellResult, read_cells
+from xbench.results.cells import CellChecksumError, CellFormatError, CellResult, cell_record, read_cells, verify_record, warn
 from xbench.results.scoring import Scoring, complete_scoring
 from xbench.results.seeds import CellAggregate, aggregate_seeds
 
@@ -74,23 +74,36 @@ class RunResults:
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": self.schema_version, "run_id": self.run_id, "created_at": self.created_at,
                 "config": self.config, "environment": self.environment, "spec_hashes": self.spec_hashes,
-                "scoring": self.scoring.to_dict(), "cells": [c.to_dict() for c in self.cells],
+                "scoring": self.scoring.to_dict(), "cells": [cell_record(c) for c in self.cells],
                 "aggregates": [a.to_dict() for a in self.aggregates()]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunResults:
-        """Results from their dict (``aggregates`` are recomputed from the cells, not trusted)."""
+    def from_dict(cls, data: dict[str, Any], where: str = "results") -> RunResults:
+        """Results from their dict (``aggregates`` are recomputed from the cells, not trusted).
+
+        A cell whose checksum does not match its content (edited by hand) is left out with a warning
+        naming ``where`` and the cell; cells saved before cells had checksums are read as they are."""
         version = data.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise UserError(f"results schema_version {version!r} is not supported by this xbench "
                             f"(it reads up to {SCHEMA_VERSION}); upgrade xbench to read these results")
-        try:
-            cells = [CellResult.from_dict(c) for c in data.get("cells", [])]
-        except CellFormatError as err:
-            raise UserError(f"results: a cell is malformed ({err}); rerun the evaluation to rewrite it") from None
+        cells = []
+        for number, record in enumerate(data.get("cells", []), start=1):
+            try:
+                cell = CellResult.from_dict(record)
+            except CellFormatError as err:
+                raise UserError(f"{where}: cell {number} is malformed ({err}); rerun the evaluation to "
+                                "rewrite it") from None
+            try:
+                verify_record(record, required=False)
+            except CellChecksumError as err:
+                warn(f"{where}: cell {number} ({cell.task}/{cell.split}-{cell.language}, seed {cell.seed}) is left "
+                     f"out: {err} (fix: rerun `xbench eval` for it, or restore the file)")
+                continue
+            cells.append(cell)
         return cls(config=dict(data.get("config") or {}), environment=dict(data.get("environment") or {}),
                    spec_hashes=dict(data.get("spec_hashes") or {}), cells=cells,
                    scoring=Scoring.from_dict(data.get("scoring")), run_id=data.get("run_id") or uuid.uuid4().hex[:16],
@@ -117,7 +130,7 @@ class RunResults:
             raise UserError(f"{path}: not a readable results file ({err}); rerun the evaluation") from None
         if not isinstance(data, dict):
             raise UserError(f"{path}: not a results file (expected a JSON object); rerun the evaluation")
-        return cls.from_dict(data)
+        return cls.from_dict(data, str(path))
 
     @classmethod
     def from_cells(cls, run_dir: Path | str, **fields) -> RunResults:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from xbench.errors import UserError
 from xbench.paths import xbench_home
-from xbench.results.cells import CellResult
+from xbench.results.cells import CellChecksumError, CellResult, cell_record, verify_record
 from xbench.results.run import RunResults
 from xbench.results.scoring import Scoring
 from xbench.results.seeds import aggregate_seeds
@@ -31,6 +31,10 @@ from xbench.results.table import Section
 
 STORE_VERSION = 1
 STORE_FILE = "results.sqlite"
+BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
+EXPECTED_COLUMNS = {"store_schema": {"version"},
+                    "runs": {"run_id", "model", "created_at", "recorded_at", "run_dir", "scoring", "results_json"},
+                    "cells": {"run_id", "address", "task", "grp", "language", "split", "seed", "status", "cell_json"}}
 UNKNOWN_MODEL = "(unknown model)"
 
 SCHEMA = """
@@ -59,6 +63,21 @@ CREATE TABLE IF NOT EXISTS cells (
 CREATE INDEX IF NOT EXISTS cells_by_key ON cells (address, language, split);
 CREATE INDEX IF NOT EXISTS runs_by_model ON runs (model, created_at);
 """
+
+
+def _retry(action, attempts: int = 20):
+    """``action()``, retried with a growing pause while SQLite reports the database locked or busy
+    (the busy timeout covers most waits; a lock upgrade in WAL mode can still fail at once)."""
+    import random
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as err:
+            if ("locked" not in str(err) and "busy" not in str(err)) or attempt == attempts - 1:
+                raise
+            time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
 
 
 def store_path() -> Path:
@@ -229,21 +248,73 @@ class ResultsStore:
         self.path = Path(path) if path else store_path()
 
     def _connect(self) -> sqlite3.Connection:
+        """A connection with the tables made; WAL journal and a busy timeout, so concurrent writers
+        (several runs recording at once) wait for each other instead of failing."""
+        if self.path.exists() and not self.path.is_file():
+            raise self._unusable("is not a file")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA foreign_keys = ON")
-        with conn:
-            conn.executescript(SCHEMA)
-            row = conn.execute("SELECT version FROM store_schema").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO store_schema (version) VALUES (?)", (STORE_VERSION,))
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            row = _retry(lambda: self._create(conn))  # reads first: a foreign file is left untouched
+            if row is None or row[0] <= STORE_VERSION:
+                _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
+                raise UserError(f"{self.path}: the results store stayed locked by another process for "
+                                f"{BUSY_TIMEOUT:g} s (fix: wait for the other xbench run to finish, then rerun)") from None
+            raise self._unusable(str(err)) from None
+        except UserError:
+            conn.close()
+            raise
         if row is not None and row[0] > STORE_VERSION:
             conn.close()
             raise UserError(f"{self.path}: results store version {row[0]} is newer than this xbench reads "
                             f"({STORE_VERSION}); upgrade xbench or set XBENCH_HOME to another folder")
         return conn
 
+    @staticmethod
+    def _create(conn: sqlite3.Connection):
+        """The stored layout version, after making the tables if they are not there yet."""
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "store_schema" in tables:
+            row = conn.execute("SELECT version FROM store_schema").fetchone()
+            if row is not None and row[0] > STORE_VERSION:
+                return row  # a newer layout: refused by version, whatever its columns
+        for table in tables & set(EXPECTED_COLUMNS):
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            if not EXPECTED_COLUMNS[table] <= have:
+                raise sqlite3.DatabaseError(f"its table '{table}' lacks column(s) "
+                                            f"{', '.join(sorted(EXPECTED_COLUMNS[table] - have))}")
+        if set(EXPECTED_COLUMNS) <= tables:
+            return conn.execute("SELECT version FROM store_schema").fetchone()
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")  # one creator at a time
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                conn.execute(statement)
+            row = conn.execute("SELECT version FROM store_schema").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO store_schema (version) VALUES (?)", (STORE_VERSION,))
+        return row
+
+    def _unusable(self, why: str) -> UserError:
+        return UserError(f"{self.path}: not a readable xbench results store ({why}) (fix: move it aside, e.g. "
+                         f"`mv {self.path} {self.path}.broken`, and xbench starts a new one; or set XBENCH_HOME / "
+                         "--store to another file)")
+
+    def _transaction(self, work) -> None:
+        """Run ``work(conn)`` in one write transaction, retried while another writer holds the lock."""
+        def attempt():
+            with closing(self._connect()) as conn, conn:
+                conn.execute("BEGIN IMMEDIATE")
+                work(conn)
+        _retry(attempt)
+
     def exists(self) -> bool:
+        if self.path.exists() and not self.path.is_file():
+            raise self._unusable("is not a file")
         return self.path.is_file()
 
     # ---- writing -------------------------------------------------------------------------------
@@ -251,7 +322,7 @@ class ResultsStore:
         """Record (or re-record) a run; returns its run id."""
         folder = str(Path(run_dir).resolve()) if run_dir is not None else None
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        with closing(self._connect()) as conn, conn:
+        def work(conn):
             # a run folder holds one run: a newer save of the same folder replaces the older record
             conn.execute("DELETE FROM runs WHERE run_id = ? OR (run_dir IS NOT NULL AND run_dir = ?)",
                          (results.run_id, folder))
@@ -261,7 +332,8 @@ class ResultsStore:
             conn.executemany(
                 "INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(results.run_id, c.address, c.task, c.group, c.language, c.split, c.seed, c.status,
-                  json.dumps(c.to_dict(), ensure_ascii=False)) for c in results.cells])
+                  json.dumps(cell_record(c), ensure_ascii=False)) for c in results.cells])
+        self._transaction(work)
         return results.run_id
 
     # ---- reading -------------------------------------------------------------------------------
@@ -327,7 +399,14 @@ class ResultsStore:
         by_run: dict[str, list[tuple]] = {}
         run_info: dict[str, tuple] = {}  # run id → (model, created_at, recorded_at, scoring json)
         for mdl, run_id, created, recorded, scoring, _, _, _, status, cell_json in self._cell_rows(group, model):
-            by_run.setdefault(run_id, []).append((CellResult.from_dict(json.loads(cell_json)), status))
+            data = json.loads(cell_json)
+            try:  # rows stored before cells had checksums carry none: shown as they are
+                verify_record(data, required=False)
+            except CellChecksumError as exc:
+                _warn(f"{self.path}: run {run_id}, cell {data.get('address')} {data.get('split')}-"
+                      f"{data.get('language')}: left out of the leaderboard ({exc})")
+                continue
+            by_run.setdefault(run_id, []).append((CellResult.from_dict(data), status))
             run_info[run_id] = (mdl, created, recorded, scoring)
         # per (owner, address, language, split), owner = (model or run, configuration): run id → its cells
         candidates: dict[tuple, dict[str, _Candidate]] = {}
@@ -377,3 +456,9 @@ def record_run(results: RunResults, run_dir: Path | str | None = None, path: Pat
 def leaderboard(group: str | None = None, model: str | None = None, all_runs: bool = False,
                 path: Path | str | None = None) -> list[Section]:
     return ResultsStore(path).leaderboard(group, model, all_runs)
+
+
+def _warn(message: str) -> None:
+    import click
+
+    click.echo(f"xbench: warning: {message}", err=True)

@@ -2,9 +2,10 @@
 
 Two kinds of interval exist in xbench, and they answer different questions:
 
-* **over items** — every cell stores a 95% percentile bootstrap CI over its items (1000 resamples,
-  computed by the engine for one seed). It says how much the score of that one fine-tuned model
-  would move on another draw of test items. It belongs to one cell of one seed; the CIs of several
+* **over items** — every cell stores a percentile bootstrap CI over its items, made with
+  ``xbench.metrics.bootstrap.DEFAULT_SETTINGS`` (95%, 1000 resamples, fixed seed; stored in the
+  cell's ``info["bootstrap"]``) by the engine for one seed; QA cells resample articles, not questions.
+  It says how much the score of that one fine-tuned model would move on another draw of test items. It belongs to one cell of one seed; the CIs of several
   cells cannot be combined into an interval for their mean (that needs a joint resampling of the
   items, which is not stored), so means over languages or tasks of one seed have no interval.
 * **over seeds** — with several seeds, the sample sd (n - 1) of the per-seed values, or the 95%
@@ -28,10 +29,11 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 from xbench.errors import UserError
+from xbench.metrics.bootstrap import DEFAULT_SETTINGS
 
 MODES = ("auto", "sd", "ci", "none")
 DEFAULT_MODE = "auto"
-CONFIDENCE = 0.95
+CONFIDENCE = DEFAULT_SETTINGS.confidence  # one level for bootstrap CIs over items and t-intervals over seeds
 T_INTERVAL, BOOTSTRAP = "t", "bootstrap"
 
 # two-sided 95%: the 0.975 quantile of Student's t for 1..30 degrees of freedom (6 decimals), so the
@@ -225,8 +227,8 @@ class UncertaintyLegend:
             out.append(f"[low, high] = 95% t-interval of the mean over {_seeds(self.t_seeds)} "
                        "(mean ± t(0.975, n-1)·sd/√n): how much the result moves with the seed")
         if self.bootstrap:
-            out.append("[low, high] of a single-seed cell = its stored 95% percentile bootstrap CI over the "
-                       "items of that seed: test-item sampling only, not seed variation")
+            out.append(f"[low, high] of a single-seed cell = its stored {CONFIDENCE:.0%} percentile bootstrap CI over "
+                       "the items of that seed: test-item sampling only, not seed variation")
         for (wanted, why), names in self.lacking.items():
             if wanted == "sd":
                 out.append(f"no sd for {', '.join(names)}: {why}")

@@ -10,6 +10,11 @@ one id (XTREME's ``read_sent2id`` deletes repeated texts from its text-to-id map
 candidates are skipped and gold pairs on such texts cannot be found). ``duplicates="all"`` (an
 option, not XTREME's: cells using it are flagged ``bucc_duplicates=all``) reports a mined pair for
 every combination of its ids, all with the pair's score.
+
+``prf`` is the point estimate only. The cell's bootstrap interval (``xbench.metrics.retrieval.
+bucc_f1``) resamples the data's source sentences, each with its gold pairs and the pairs predicted
+for it: the task type hands the metric ``GoldPairs`` (gold pairs plus every source id of the data),
+so the population is the same for every system whatever it predicts.
 """
 
 from __future__ import annotations
@@ -147,11 +152,9 @@ def evaluate(candidates: Sequence[ScoredPair], gold: AbstractSet[tuple[str, str]
 
 def write_pairs(path: Path, pairs: Iterable[tuple[str, str]]) -> None:
     """The prediction file: one ``src_id<TAB>tgt_id`` line per pair (e.g. ``zh-000000057\\ten-000008530``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for src_id, tgt_id in pairs:
-            out.write(f"{src_id}\t{tgt_id}\n")
+    from xbench.paths import write_atomic
+
+    write_atomic(Path(path), "".join(f"{src_id}\t{tgt_id}\n" for src_id, tgt_id in pairs))
 
 
 def read_pairs(path: Path) -> set[tuple[str, str]]:

@@ -3,8 +3,10 @@
 The key hashes the model weights (the bytes of its weight files, or the tensors of a loaded
 state dict), the layer, the pooling, the sentences and any extra settings that change the vectors
 (max length, tokenizer, dtype). Changing any of them changes the key, so a stale entry is never
-read. Entries are written to a temporary file in the cache folder and moved into place with
-``os.replace``, so a reader sees either no entry or a complete one, even across processes.
+read. Entries are written to a temporary file in the cache folder, flushed to disk and moved into
+place with ``os.replace``, so a reader sees either no entry or a complete one, even across processes.
+Each entry also carries the sha256 of its tensor's bytes: an entry that cannot be read or does not
+match (truncated, bytes flipped) is removed with a warning naming it and recomputed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -72,6 +75,16 @@ def sentences_fingerprint(sentences: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def tensor_sha256(tensor: torch.Tensor) -> str:
+    """sha256 of a tensor's dtype, shape and raw bytes (the check stored in each entry)."""
+    import torch
+
+    t = tensor.detach().cpu().contiguous()
+    digest = hashlib.sha256(f"{t.dtype}|{tuple(t.shape)}\0".encode())
+    digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def cache_key(*, weights: str, layer: int, pooling: str, data: str,
               extra: Mapping[str, Any] | None = None) -> str:
     """The entry name: sha256 of the canonical JSON of every input that determines the vectors."""
@@ -89,7 +102,7 @@ class EmbeddingCache:
         return self.root / key[:2] / f"{key}.pt"
 
     def load(self, key: str) -> torch.Tensor | None:
-        """The cached tensor, or None if absent or unreadable (a damaged entry is a miss)."""
+        """The cached tensor, or None if absent; a damaged entry is removed (with a warning) and is a miss."""
         import torch
 
         path = self.path_for(key)
@@ -97,11 +110,18 @@ class EmbeddingCache:
             return None
         try:
             entry = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:  # noqa: BLE001 - a truncated or foreign file: recompute rather than fail the run
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                raise ValueError("it holds another entry")
+            embeddings = entry["embeddings"]
+            if not isinstance(embeddings, torch.Tensor) or entry.get("sha256") != tensor_sha256(embeddings):
+                raise ValueError("its checksum does not match its vectors")
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the remedy is to recompute
+            first = (str(exc).strip().splitlines() or [""])[0][:160]
+            print(f"xbench: warning: {path}: damaged embedding cache entry ({type(exc).__name__}: {first}); "
+                  "recomputing it", file=sys.stderr, flush=True)
+            path.unlink(missing_ok=True)
             return None
-        if not isinstance(entry, dict) or entry.get("key") != key:
-            return None
-        return entry["embeddings"]
+        return embeddings
 
     def save(self, key: str, embeddings: torch.Tensor) -> Path:
         """Write atomically: a temporary file in the same folder, then ``os.replace``."""
@@ -111,8 +131,11 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=path.parent)
         try:
+            vectors = embeddings.detach().cpu().contiguous()
             with os.fdopen(handle, "wb") as out:
-                torch.save({"key": key, "embeddings": embeddings.detach().cpu().contiguous()}, out)
+                torch.save({"key": key, "embeddings": vectors, "sha256": tensor_sha256(vectors)}, out)
+                out.flush()
+                os.fsync(out.fileno())
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -85,9 +85,9 @@ def retrieve(non_english: torch.Tensor, english_sorted: torch.Tensor, english: S
 
 def write_predictions(path: Path, result: TatoebaResult) -> None:
     """The prediction file: one integer index per line, in row order."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{p}\n" for p in result.predictions), encoding="utf-8")
+    from xbench.paths import write_atomic
+
+    write_atomic(Path(path), "".join(f"{p}\n" for p in result.predictions))
 
 
 def read_predictions(path: Path) -> list[int]:

@@ -186,7 +186,8 @@ class Catalog:
             entry = group.entry(tname)
             if entry is None:
                 raise UserError(f"group '{gname}' has no task '{tname}'"
-                                f"{did_you_mean(tname, [e.task for e in group.entries])}")
+                                f"{did_you_mean(tname, [e.task for e in group.entries])} (fix: use one of its "
+                                f"tasks: {', '.join(e.task for e in group.entries)}; or the task alone: {tname})")
             return [self._selection(entry, group.name)]
         if address in self.groups:
             return [self._selection(e, address) for e in self.groups[address].entries]

@@ -137,7 +137,7 @@ def schema_problems(doc: dict, kind: str) -> list[Problem]:
             want = [SCHEMA_TYPES.get(w, w) for w in want]
             got = JSON_TYPES.get(type(err.instance), type(err.instance).__name__)
             problems.append(Problem(path, f"must be {' or '.join(want)}, not {got} ({err.instance!r:.40})",
-                                    sub.get("description")))
+                                    sub.get("description") or f"write {' or '.join(want)} here"))
         elif err.validator == "enum":
             opts = [str(o) for o in err.validator_value]
             problems.append(Problem(path, f"'{err.instance}' is not allowed{did_you_mean(str(err.instance), opts)}",

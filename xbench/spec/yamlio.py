@@ -13,6 +13,25 @@ from xbench.errors import SpecError
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, first: int, again: int):
+        self.key, self.first, self.again = key, first, again
+
+
+class _StrictLoader(SafeLoader):
+    """The safe loader refusing a key given twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise _DuplicateKey(key_node.value, seen[key_node.value], line)
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -23,7 +42,11 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror}", file=str(path)) from None
     try:
-        return yaml.load(text, Loader=SafeLoader)
+        return yaml.load(text, Loader=_StrictLoader)
+    except _DuplicateKey as dup:
+        raise SpecError(f"key '{dup.key}' given twice (first at line {dup.first}); YAML would silently keep the "
+                        "last one", file=str(path), line=dup.again,
+                        fix=f"keep one '{dup.key}:' in this mapping") from None
     except yaml.constructor.ConstructorError as exc:  # a tag asking for an object (!!python/...): never built
         mark = exc.problem_mark
         tag = next((t for t in str(exc.problem).split("'")[1::2] if t.startswith(("tag:", "!"))), "a tag")

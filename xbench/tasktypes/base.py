@@ -43,6 +43,9 @@ class TaskType:
 
     auto_model = "AutoModel"
     pad_fields = {"input_ids": None, "attention_mask": 0, "token_type_ids": 0}
+    # code version: part of the key a finished cell is reused under (xbench.evaluation.cell_key); bump
+    # when the same data and weights give other predictions, references, records or resampling groups
+    version = 1
 
     # ---- canonical data: class-level, used by xbench.data without a tokenizer or model ------------
     canonical_columns: tuple[str, ...] = ()  # the keys of every canonical example, "id" first
@@ -277,6 +280,12 @@ class TaskType:
 
     def references(self, examples: list[dict]) -> list:
         return [ex["label"] for ex in examples]
+
+    def resampling_groups(self, examples: list[dict]) -> tuple[str, list] | None:
+        """(the unit's name, one group label per reference) when items are not independent, so the
+        bootstrap resamples groups of them with all their items (a cluster bootstrap); None (default):
+        each item is a unit."""
+        return None
 
     def item_record(self, example: dict, prediction, output_summary: Any = None) -> dict:
         ref = self.references([example])[0]

@@ -44,6 +44,7 @@ UNTRAINED_ARCHITECTURE_SUFFIXES = ("Model", "ForMaskedLM", "ForPreTraining", "LM
 class BitextRetrieval(TaskType):
     auto_model = "AutoModel"
     needs_training = False
+    version = 2  # 2: BUCC references carry the data's source sentences (the bootstrap's population)
 
     # ---- canonical data ---------------------------------------------------------------------------
     canonical_columns = ("id", "source", "target", "source_id", "target_id")
@@ -238,6 +239,7 @@ class BitextRetrieval(TaskType):
                           info | {"direction": direction}, flags)
 
     def _bucc(self, model, examples, engine, layer, info, cell) -> CellOutput:
+        from xbench.metrics.retrieval import GoldPairs
         from xbench.retrieval.bucc import UniqueSentences, mine
         from xbench.retrieval.bucc_scoring import (DUPLICATE_POLICIES, OFFICIAL_DUPLICATES, candidate_pairs, evaluate,
                                                    select_threshold)
@@ -286,9 +288,10 @@ class BitextRetrieval(TaskType):
         flags = ["threshold_tuned_on_scored_gold"] if result.tuned_on_scored_gold else []
         if duplicates != OFFICIAL_DUPLICATES:
             flags.append(f"bucc_duplicates={duplicates}")
-        n_src = len({r["source_id"] for r in examples if r.get("source")})
-        return CellOutput([predicted], [gold] if gold is not None else [None], records, ("tsv", text), info, flags,
-                          n_items=n_src)
+        # the bootstrap's population: the data's source sentences, whatever was predicted (bucc_f1)
+        sources = {r["source_id"] for r in examples if r.get("source")}
+        reference = GoldPairs.of(gold, sources) if gold is not None else None
+        return CellOutput([predicted], [reference], records, ("tsv", text), info, flags, n_items=len(sources))
 
 
 class _Callable:

@@ -6,11 +6,13 @@ the ``n_best`` start and end logits, at most ``max_answer_length`` tokens long. 
 contain the answer are trained to point at the first token (no answer in this window).
 
 Canonical example: id, title, question, context, answers {text: [...], answer_start: [...]}.
+Bootstrap intervals resample articles (or paragraphs), not questions (``resampling_groups``).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 
@@ -22,6 +24,7 @@ DEFAULTS = {"doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer
 
 class ExtractiveQA(TaskType):
     auto_model = "AutoModelForQuestionAnswering"
+    version = 3  # 2: the bootstrap resamples articles (paragraphs when untitled); 3: repeated ids flagged
 
     # ---- canonical data ---------------------------------------------------------------------------
     canonical_columns = ("id", "title", "question", "context", "answers")
@@ -186,8 +189,23 @@ class ExtractiveQA(TaskType):
             out.append(texts if texts or self.with_negative else None)
         return out
 
+    def resampling_groups(self, examples):
+        """Questions on one article share its text and topic, so they are not independent: the unit is
+        the article (its title; XQuAD, MLQA), else the paragraph (its context; TyDiQA-GoldP has no titles)."""
+        if examples and all(ex.get("title") for ex in examples):
+            return "article", [ex["title"] for ex in examples]
+        return "paragraph", [ex.get("context") or "" for ex in examples]
+
     def item_record(self, example, prediction, output_summary=None):
         return {"id": example.get("id"), "prediction": prediction, "reference": self.references([example])[0]}
+
+    def evaluate(self, model, examples, engine, cell=None):
+        out = super().evaluate(model, examples, engine, cell)
+        counts = Counter(str(ex["id"]) for ex in examples)
+        repeated = sum(n for n in counts.values() if n > 1)
+        if repeated:  # the submission layout cannot hold them all: say so rather than score a lossy file
+            out.flags.append(f"repeated_question_ids={repeated}")
+        return out
 
     def submission(self, examples, predictions) -> tuple[str, str]:
         """XTREME's QA layout: one JSON object {question id: answer text}."""

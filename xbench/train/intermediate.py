@@ -242,6 +242,9 @@ class IntermediatePlan:
                     "steps_per_task": out["steps_per_task"], "resumed_from": out["resumed_from"],
                     "seconds": out["seconds"], "xbench_version": xbench.__version__,
                     "torch_version": torch.__version__}
+        from xbench.train.loop import sync_tree
+
+        sync_tree(self.output)  # the weights are on disk before the manifest that declares them complete
         write_atomic(self.output / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         (self.output / "train_state.pt").unlink(missing_ok=True)  # large; the weights are saved
         return manifest

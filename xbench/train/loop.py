@@ -29,8 +29,9 @@ import numpy as np
 
 from xbench.engine.batching import train_batches
 from xbench.engine.device import autocast
-from xbench.paths import write_atomic
+from xbench.paths import restore_replaced, write_atomic
 from xbench.train.recipe import Recipe
+from xbench.train.scaling import LossScaling
 
 STATE = "train_state.pt"
 DONE = "done.json"
@@ -54,9 +55,23 @@ def load_done(work_dir: Path) -> TrainResult | None:
     f = work_dir / DONE
     if not f.is_file():
         return None
-    d = json.loads(f.read_text(encoding="utf-8"))
-    return TrainResult(Path(d["path"]), d["candidates"], d["chosen_epoch"], d.get("resumed_from"), d["seconds"],
-                       d.get("record") or {})
+    try:
+        d = json.loads(f.read_text(encoding="utf-8"))
+        result = TrainResult(Path(d["path"]), d["candidates"], d["chosen_epoch"], d.get("resumed_from"),
+                             d["seconds"], d.get("record") or {})
+        if not result.path.is_dir() and (work_dir / result.path.name).is_dir():
+            result.path = work_dir / result.path.name  # the run folder was moved or copied
+        if not result.path.is_dir():
+            raise ValueError(f"its checkpoint folder {result.path} is missing")
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # written atomically, so damaged after the fact
+        print(f"xbench: warning: {f}: unusable record of a finished training ({type(exc).__name__}: "
+              f"{str(exc)[:160]}); this training runs again", file=sys.stderr, flush=True)
+        try:
+            os.replace(f, f.with_name(f.name + ".corrupt"))
+        except OSError:
+            pass
+        return None
+    return result
 
 
 def rng_state() -> dict:
@@ -144,11 +159,34 @@ def discard_state(state_file: Path, exc: Exception) -> None:
 
 
 def save_state(work_dir: Path, state: dict) -> None:
+    """Write the resume state atomically: a temporary file, flushed to disk, renamed over the old one
+    (the training's lock keeps the temporary name to one writer)."""
     import torch
 
     tmp = work_dir / f".{STATE}.tmp"
-    torch.save(state, tmp)
+    with open(tmp, "wb") as out:
+        torch.save(state, out)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, work_dir / STATE)
+
+
+def sync_tree(folder: Path) -> None:
+    """fsync every file under ``folder`` and the folders themselves, before a marker written after
+    them (``done.json``, ``manifest.json``) declares them complete: the marker never outlives the
+    bytes it vouches for, even across a power loss."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")) + [folder]:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:  # e.g. a dangling link: nothing of ours to flush
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: int, device, precision: str,
@@ -188,8 +226,10 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
         return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
 
     optimizer, scheduler = build()
+    scaling = LossScaling(device, precision)  # fp16: a gradient scaler; otherwise the plain calls
     epoch, micro_done, step, candidates, resumed = 0, 0, 0, [], None
     state_file = work_dir / STATE
+    restore_replaced(work_dir / "best")  # a kill while best/ was being replaced
 
     def resume(state: dict) -> None:  # everything is checked before the model is touched
         check_same_shapes(state["model"], model.state_dict(), "model")
@@ -199,6 +239,7 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
             raise ValueError("its counters are not whole numbers")
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        scaling.load_state_dict(state.get("scaler", {}))
         model.load_state_dict(state["model"])
         set_rng_state(state["rng"])
 
@@ -206,6 +247,7 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
         state = load_state(state_file, resume)
         if state is None:  # unreadable (moved aside, warned): start again exactly as a fresh run does
             optimizer, scheduler = build()
+            scaling = LossScaling(device, precision)
             torch.manual_seed(seed)
             random.seed(seed)
             np.random.seed(seed)
@@ -215,7 +257,8 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
 
     def checkpoint():
         save_state(work_dir, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                               "scheduler": scheduler.state_dict(), "rng": rng_state(), "epoch": epoch,
+                               "scheduler": scheduler.state_dict(), "scaler": scaling.state_dict(),
+                               "rng": rng_state(), "epoch": epoch,
                                "micro_done": micro_done, "step": step,
                                "candidates": json.loads(json.dumps(candidates))})  # plain values only
 
@@ -231,11 +274,10 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
             batch = {k: v.to(device) for k, v in task_type.collate([features[i] for i in batches[b]]).items()}
             with autocast(device, precision):
                 loss = model(**batch).loss / recipe.grad_accum
-            loss.backward()
+            scaling.backward(loss)
             micro_done = b + 1
             if micro_done % recipe.grad_accum == 0 or micro_done == len(batches):
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
+                scaling.step(optimizer, model.parameters(), 1.0)
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 step += 1
@@ -258,6 +300,7 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
     best = max((c for c in candidates if c["score"] is not None), key=lambda c: c["score"], default=None)
     result = TrainResult(work_dir / "best", candidates, best["epoch"] if best else (candidates[-1]["epoch"] if candidates else None),
                          resumed, time.time() - start_time, dict(record or {}))
+    sync_tree(result.path)
     write_atomic(work_dir / DONE, json.dumps(result.to_dict(), indent=2))
     state_file.unlink(missing_ok=True)  # the optimizer state is large; the chosen weights are in best/
     return result

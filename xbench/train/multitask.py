@@ -25,6 +25,7 @@ from xbench.engine.batching import train_batches
 from xbench.engine.device import autocast
 from xbench.train.loop import check_rng_state, check_same_shapes, load_state, rng_state, save_state, set_rng_state
 from xbench.train.recipe import Recipe
+from xbench.train.scaling import LossScaling
 
 STATE = "train_state.pt"
 
@@ -111,6 +112,7 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
         return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, steps)
 
     optimizer, scheduler = build()
+    scaling = LossScaling(device, precision)  # fp16: a gradient scaler; otherwise the plain calls
     step, resumed = 0, None
     state_file = work_dir / STATE
 
@@ -125,6 +127,7 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
             raise ValueError("its step counter is not a whole number")
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        scaling.load_state_dict(state.get("scaler", {}))
         encoder.load_state_dict(state["encoder"])
         for name, model in models.items():
             model.load_state_dict({**model.state_dict(), **state["heads"][name]})
@@ -134,6 +137,7 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
         state = load_state(state_file, resume)
         if state is None:  # unreadable (moved aside, warned): start again exactly as a fresh run does
             optimizer, scheduler = build()
+            scaling = LossScaling(device, precision)
             torch.manual_seed(seed)
             random.seed(seed)
         else:
@@ -147,7 +151,7 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
         save_state(work_dir, {"encoder": encoder.state_dict(),
                               "heads": {name: head_state(m) for name, m in models.items()},
                               "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                              "rng": rng_state(), "step": step})
+                              "scaler": scaling.state_dict(), "rng": rng_state(), "step": step})
 
     last_save = time.time()
     bar = tqdm(total=steps, initial=step, desc="intermediate", unit="step", disable=not progress, leave=False,
@@ -161,9 +165,8 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
             batch = {k: v.to(device) for k, v in stream.task_type.collate(stream.next_batch(recipe.batch_size, seed)).items()}
             with autocast(device, precision):
                 loss = model(**batch).loss / recipe.grad_accum
-            loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
-        optimizer.step()
+            scaling.backward(loss)
+        scaling.step(optimizer, [p for _, p in params], 1.0)
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1

@@ -15,6 +15,7 @@ import csv
 from pathlib import Path
 from typing import Iterator
 
+from xbench.data.errors import DataFileError
 from xbench.data.formats import LINE
 from xbench.data.formats._text import iter_lines, require
 from xbench.data.skips import SkipLog, skip_or_raise
@@ -31,7 +32,15 @@ def _rows(path: Path, quoting: str) -> Iterator[tuple[int, list[str]]]:
     lines = iter_lines(path)
     reader = csv.reader((text + "\n" for _, text in lines), delimiter="\t", quotechar='"', strict=False)
     start = 1
-    for record in reader:
+    while True:
+        try:
+            record = next(reader, None)
+        except csv.Error as err:  # e.g. a field over csv's size limit: a line that never ends
+            raise DataFileError(f"cannot parse as tab-separated values: {err}", file=str(path), line=start,
+                                fix="check the file's quoting: an unclosed \" runs to the end of the file "
+                                    "(or use quoting: none in the layout)") from None
+        if record is None:
+            return
         if record and any(field.strip() for field in record):
             yield start, record
         start = reader.line_num + 1

@@ -1,0 +1,329 @@
+"""The bad-input corpus (issue 12): each case is how a user gets it wrong, run as the user runs it.
+
+A case names its category, how to set up the bad input (``setup(ws)`` writes files into the case's
+workspace), the command line (``{model}``, ``{data}``, ``{out}``, ``{tmp}``, ``{home}``, ``{malformed}``
+are filled in) and the substrings the one ``xbench: error:`` line must hold: what is wrong, where
+(file, file:line, option, task/language) and the fix. test_corpus.py applies the same assertions to
+every case.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+CATEGORIES = ("spec", "experiment", "data", "model", "cli", "store")
+
+
+@dataclass(frozen=True)
+class Case:
+    category: str
+    name: str
+    argv: tuple[str, ...]
+    says: tuple[str, ...]
+    setup: Callable | None = None
+    env: dict = field(default_factory=dict)
+    weak: str = ""  # why the line lacks a "(fix: …)" hint, and whose file it is to add one
+
+    @property
+    def id(self) -> str:
+        return f"{self.category}/{self.name}"
+
+
+@dataclass
+class Workspace:
+    tmp: Path
+    model: Path  # the tiny model (shared: copy it before changing it)
+    data: Path  # a small data root in XTREME's layout, private to the case
+    out: Path
+    home: Path
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        path = self.tmp / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return path
+
+    def model_copy(self, name: str = "model") -> Path:
+        dst = self.tmp / name
+        shutil.copytree(self.model, dst)
+        return dst
+
+
+CASES: list[Case] = []
+
+
+def case(category, name, argv, says, setup=None, env=None, weak=""):
+    assert category in CATEGORIES
+    CASES.append(Case(category, name, tuple(argv.split()) if isinstance(argv, str) else tuple(argv), tuple(says),
+                      setup, env or {}, weak))
+
+
+# ---- spec: `xbench tasks validate FILE` ---------------------------------------------------------------
+
+SPEC_HEAD = ("name: my_task\nversion: 1\ndescription: a task\ncitation: none\nlicense: MIT\n"
+             "type: sequence_classification\nlanguages: [en, de]\nmetrics: [accuracy]\n")
+SPEC_DATA = "data:\n  format: tsv\n  splits:\n    test: {size: 10}\nfields: {text_a: s1, label: label}\nlabels: [a, b]\n"
+
+
+def spec(text: str, name: str = "my_task.yaml"):
+    return lambda ws: ws.write(name, text)
+
+
+VALIDATE = "tasks validate {tmp}/my_task.yaml"
+# the spec corpus of tests/spec/malformed, run through the same assertions
+for fixture, says in {
+    "bad_yaml_syntax": ("bad_yaml_syntax.yaml:3:", "invalid YAML"),
+    "unknown_key": ("unknown_key.yaml:3:", "did you mean 'languages'?"),
+    "wrong_type": ("wrong_type.yaml:2:", "must be list, not string"),
+    "unknown_task_type": ("unknown_task_type.yaml:7:", "did you mean 'sequence_classification'?"),
+    "unknown_metric": ("unknown_metric.yaml:14:", "did you mean 'accuracy'?"),
+    "include_cycle": ("_cycle_b.yaml:1:", "include cycle"),
+    "duplicate_name": ("duplicate_name.yaml:1:", "duplicate task 'xcopa'"),
+    "bad_language_code": ("bad_language_code.yaml:2:", "'english' is not an ISO 639 language code"),
+    "unknown_data_format": ("unknown_data_format.yaml:9:", "did you mean 'tsv'?"),
+    "include_missing_file": ("include_missing_file.yaml:1:", "does not exist"),
+    "not_utf8": ("not_utf8.yaml:2:", "not UTF-8"),
+    "group_unknown_task": ("group_unknown_task.yaml:5:", "did you mean 'xcopa'?"),
+}.items():
+    case("spec", fixture, f"tasks validate {{malformed}}/{fixture}.yaml", says)
+
+case("spec", "tab-indentation", VALIDATE, ["my_task.yaml:", "invalid YAML"],
+     spec(SPEC_HEAD + SPEC_DATA.replace("  format", "\tformat")))
+case("spec", "unknown-key-typo-in-data", VALIDATE, ["my_task.yaml:", "field 'data.fromat'", "did you mean 'format'?"],
+     spec(SPEC_HEAD + SPEC_DATA.replace("format:", "fromat:")))
+case("spec", "metrics-not-a-list", VALIDATE, ["my_task.yaml:8:", "field 'metrics'", "must be list"],
+     spec(SPEC_HEAD.replace("metrics: [accuracy]", "metrics: accuracy") + SPEC_DATA))
+case("spec", "python-tag", VALIDATE, ["my_task.yaml:3:", "!!python/object", "not allowed"],
+     spec(SPEC_HEAD.replace("description: a task", "description: !!python/object/apply:os.system ['true']")
+          + SPEC_DATA))
+case("spec", "duplicate-key", VALIDATE, ["my_task.yaml:9:", "key 'version' given twice (first at line 2)",
+                                        "fix: keep one 'version:'"], spec(SPEC_HEAD + "version: 2\n" + SPEC_DATA))
+case("spec", "self-include", VALIDATE, ["my_task.yaml:", "include cycle"],
+     spec("include: my_task.yaml\n" + SPEC_HEAD + SPEC_DATA))
+case("spec", "include-a-folder", VALIDATE, ["my_task.yaml:1:", "include"],
+     lambda ws: (ws.write("sub/x.txt", "x"), ws.write("my_task.yaml", "include: sub\n" + SPEC_HEAD + SPEC_DATA)))
+case("spec", "language-code-uppercase-word", VALIDATE, ["my_task.yaml:7:", "languages.1", "ISO 639"],
+     spec(SPEC_HEAD.replace("[en, de]", "[en, German]") + SPEC_DATA))
+case("spec", "no-such-file", "tasks validate {tmp}/nope.yaml", ["nope.yaml", "no such file"])
+
+# ---- experiment: `xbench run FILE --dry-run` ------------------------------------------------------------
+
+EXP = "experiment: x\nmodels: [minilm-l6]\nintermediate: {none: none}\ntargets: [xcopa]\nseeds: [1]\n"
+RUN = "run {tmp}/exp.yaml --dry-run --output {out}"
+
+
+def exp(text: str):
+    return lambda ws: ws.write("exp.yaml", text)
+
+
+case("experiment", "unknown-key", RUN, ["exp.yaml:6:", "seedz", "did you mean"], exp(EXP + "seedz: [2]\n"))
+case("experiment", "unknown-intermediate-task", RUN, ["exp.yaml:", "siqaa", "siqa"],
+     exp(EXP.replace("{none: none}", "\n  a: {tasks: [siqaa]}")))
+case("experiment", "unknown-target", RUN, ["exp.yaml:4:", "xcopaa", "xcopa"], exp(EXP.replace("[xcopa]", "[xcopaa]")))
+case("experiment", "target-language-not-in-task", RUN, ["exp.yaml:", "'de'"],
+     exp(EXP.replace("[xcopa]", "\n  - xcopa: {languages: [de]}")))
+case("experiment", "seeds-words", RUN, ["exp.yaml:5:", "field 'seeds.0'", "must be integer", "fix: write integer"],
+     exp(EXP.replace("[1]", "[one]")))
+case("experiment", "seeds-duplicate", RUN, ["exp.yaml:", "field 'seeds'", "listed twice"], exp(EXP.replace("[1]", "[1, 1]")))
+case("experiment", "duplicate-key", RUN, ["exp.yaml:6:", "key 'seeds' given twice", "fix:"], exp(EXP + "seeds: [2]\n"))
+case("experiment", "limit-zero", RUN, ["exp.yaml:", "field 'limit'", "too small"], exp(EXP + "limit: 0\n"))
+case("experiment", "executor-typo", RUN, ["exp.yaml:6:", "rayy", "ray"], exp(EXP + "executor: rayy\n"))
+case("experiment", "yaml-syntax", RUN, ["exp.yaml:", "YAML"], exp(EXP.replace("[xcopa]", "[xcopa")))
+case("experiment", "python-tag", RUN, ["exp.yaml:3:", "!!python/object", "not allowed"],
+     exp(EXP.replace("{none: none}", "!!python/object/apply:os.system ['true']")))
+case("experiment", "not-a-mapping", RUN, ["exp.yaml:1:", "the top level is a list", "experiment:"], exp("- x\n- y\n"))
+case("experiment", "empty-file", RUN, ["exp.yaml:1:", "the file is empty", "experiment:"], exp(""))
+case("experiment", "missing-targets", RUN, ["exp.yaml:", "targets"], exp(EXP.replace("targets: [xcopa]\n", "")))
+case("experiment", "models-not-a-list", RUN, ["exp.yaml:2:", "models"], exp(EXP.replace("[minilm-l6]", "7")))
+case("experiment", "bad-sampler", RUN, ["exp.yaml:", "sampler"],
+     exp(EXP.replace("{none: none}", "\n  a: {tasks: [siqa], sampler: 'temp:2'}")),
+     weak="xbench/train/samplers.py: '(use …)' rather than '(fix: …)'")
+case("experiment", "a-folder-not-a-file", "run {tmp} --dry-run", ["no such experiment file", "fix:"])
+case("experiment", "cpus-zero", RUN, ["exp.yaml:6:", "field 'resources.cpus'", "fix:"],
+     exp(EXP + "resources: {cpus: 0}\n"))
+case("experiment", "no-such-file", "run {tmp}/nope.yaml --dry-run", ["nope.yaml"])
+
+# ---- data: `xbench eval --languages L` reading a bad file (a named language's data must load) --------
+
+EVAL_XNLI = "eval --model {model} --tasks xnli --split dev --no-finetune --limit 2 --data-dir {data} --output {out} --languages de"
+DEV_DE = "data/xnli/dev-de.tsv"
+
+
+def data_file(content, rel=DEV_DE):
+    return lambda ws: ws.write(rel, content)
+
+
+case("data", "label-outside-spec", EVAL_XNLI, ["xnli", "'maybe'", "labels", "fix:"],
+     data_file("a\tb\tentailment\nc\td\tmaybe\n"))
+case("data", "every-row-wrong-column-count", EVAL_XNLI,
+     ["dev-de.tsv:1:", "every row was skipped", "2 tab-separated columns, expected 3", "fix:"],
+     data_file("a\tb\nc\td\n"))
+case("data", "latin1", EVAL_XNLI, ["dev-de.tsv:2:", "not valid UTF-8", "iconv"],
+     data_file("a\tb\tentailment\n".encode() + "caf\xe9\tb\tneutral\n".encode("latin-1")))
+case("data", "mixed-encodings", EVAL_XNLI, ["dev-de.tsv:3:", "not valid UTF-8"],
+     data_file("ä\tb\tentailment\nc\td\tneutral\n".encode() + "\xfc\tb\tneutral\n".encode("cp1252")))
+case("data", "utf16-export", EVAL_XNLI, ["dev-de.tsv:1:", "not valid UTF-8"],
+     data_file("a\tb\tentailment\n".encode("utf-16")))
+case("data", "gzip-named-tsv", EVAL_XNLI, ["dev-de.tsv:1:", "not valid UTF-8"],
+     data_file(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00\x86\xa6\x10\x36\x05\x00\x00\x00"))
+case("data", "empty-file", EVAL_XNLI, ["dev-de.tsv", "empty", "fix:"], data_file(""))
+case("data", "only-blank-lines", EVAL_XNLI, ["dev-de.tsv", "no data rows"], data_file("\n\n  \n"))
+case("data", "folder-instead-of-file", EVAL_XNLI, ["dev-de.tsv", "a folder where the layout expects a data file"],
+     lambda ws: ((ws.data / "xnli" / "dev-de.tsv").unlink(), (ws.data / "xnli" / "dev-de.tsv").mkdir()))
+case("data", "100mb-single-line", EVAL_XNLI, ["dev-de.tsv:1:", "field larger than field limit", "quoting"],
+     data_file("a" * (100 * 1024 * 1024) + "\tb\tneutral\n"))
+case("data", "unclosed-quote", EVAL_XNLI, ["dev-de.tsv:", "every row was skipped"],
+     data_file('"a\tb\tentailment\nc\td\tneutral\n'))
+case("data", "truncated-json", "eval --model {model} --tasks xquad --no-finetune --limit 2 --data-dir {data} "
+     "--output {out} --languages de", ["xquad.de.json:1:", "the JSON ends early", "re-download"],
+     data_file('{"version": "1", "data": [{"title": "t", "par', "data/xquad/xquad.de.json"))
+case("data", "json-not-squad", "eval --model {model} --tasks xquad --no-finetune --limit 2 --data-dir {data} "
+     "--output {out} --languages de", ["xquad.de.json", "fix:"],
+     data_file('[1, 2, 3]', "data/xquad/xquad.de.json"))
+case("data", "misaligned-parallel", "eval --model {model} --tasks bucc2018 --split dev --no-finetune --limit 2 "
+     "--data-dir {data} --output {out} --languages zh", ["bucc2018", "no gold pairs"],
+     lambda ws: (ws.write("data/bucc2018/zh-en.dev.zh", "zh-1\tx\n"), ws.write("data/bucc2018/zh-en.dev.en", "en-1\tx\n"),
+                 ws.write("data/bucc2018/zh-en.dev.gold", "zh-1\n")),
+     weak="xbench/retrieval: names neither the gold file nor its line")
+
+# ---- model: `xbench eval --model FOLDER` --------------------------------------------------------------
+
+EVAL_MODEL = "eval --model {tmp}/model --tasks xnli --split dev --limit 2 --train-limit 2 --data-dir {data} --output {out}"
+
+
+def model_edit(edit):
+    def setup(ws):
+        edit(ws.model_copy())
+    return setup
+
+
+case("model", "missing-folder", EVAL_MODEL, ["--model", "/model", "no such folder", "fix:"])
+case("model", "empty-folder", EVAL_MODEL, ["--model", "the folder is empty", "fix:"],
+     lambda ws: (ws.tmp / "model").mkdir())
+case("model", "no-config", EVAL_MODEL, ["--model", "no config.json", "fix:"],
+     model_edit(lambda m: (m / "config.json").unlink()))
+case("model", "corrupt-config", EVAL_MODEL, ["config.json:1:", "not valid JSON", "fix:"],
+     model_edit(lambda m: (m / "config.json").write_text('{"model_type": "bert", ')))
+case("model", "config-a-list", EVAL_MODEL, ["config.json", "must be a JSON object", "fix:"],
+     model_edit(lambda m: (m / "config.json").write_text("[1, 2]")))
+case("model", "config-without-model-type", EVAL_MODEL, ["config.json", "no 'model_type' key", "fix:"],
+     model_edit(lambda m: (m / "config.json").write_text("{}")))
+case("model", "experiment-model-missing", "run {tmp}/exp.yaml --dry-run --output {out}",
+     ["--model /nonexistent/model", "no such folder", "fix:"],
+     lambda ws: ws.write("exp.yaml", EXP.replace("[minilm-l6]", "[/nonexistent/model]")))
+case("model", "no-tokenizer", EVAL_MODEL, ["--model", "no tokenizer files", "save_pretrained"],
+     model_edit(lambda m: [(m / n).unlink() for n in ("tokenizer.json", "tokenizer_config.json")]))
+case("model", "remote-code-required", EVAL_MODEL, ["--trust-remote-code"],
+     model_edit(lambda m: (m / "config.json").write_text(json.dumps(
+         {**json.loads((m / "config.json").read_text()), "model_type": "xbench_custom",
+          "auto_map": {"AutoConfig": "custom.Config", "AutoModel": "custom.Model"}}))))
+case("model", "pickle-only-weights", EVAL_MODEL, ["pytorch_model.bin", "--allow-pickle"],
+     model_edit(lambda m: (m / "model.safetensors").rename(m / "pytorch_model.bin")))
+case("model", "a-file-not-a-folder", "eval --model {tmp}/model.zip --tasks xnli --data-dir {data} --output {out}",
+     ["--model", "model.zip", "is a file, not a checkpoint folder"], lambda ws: ws.write("model.zip", b"PK\x03\x04"))
+case("model", "alias-typo", "eval --model minilm-l66 --tasks xnli --data-dir {data} --output {out}",
+     ["--model minilm-l66", "did you mean the alias 'minilm-l6'?"])
+
+# ---- cli ----------------------------------------------------------------------------------------------
+
+EVAL = "eval --model {model} --data-dir {data} --output {out}"
+case("cli", "unknown-task", EVAL + " --tasks xnlii", ["unknown task 'xnlii'", "did you mean 'xnli'?"])
+case("cli", "task-in-capitals", EVAL + " --tasks XNLI", ["unknown task 'XNLI'", "did you mean 'xnli'?"])
+case("cli", "unknown-group", EVAL + " --tasks xtremee", ["unknown task 'xtremee'", "did you mean 'xtreme'?"])
+case("cli", "unknown-task-in-group", EVAL + " --tasks xtreme/xnlii", ["group 'xtreme' has no task 'xnlii'", "xnli"])
+case("cli", "task-not-in-group", "tasks show xtreme/xcopa", ["group 'xtreme' has no task 'xcopa'", "fix:"])
+OWN_EVAL = "xbench/evaluation/config.py / runner.py: no '(fix: …)' or did-you-mean"
+case("cli", "unknown-language", EVAL + " --tasks xnli --languages dee", ["--languages", "dee", "xnli"], weak=OWN_EVAL)
+case("cli", "languages-bad-syntax", EVAL + " --tasks xnli --languages xnli=de;=fr", ["--languages"], weak=OWN_EVAL)
+case("cli", "seeds-range-syntax", EVAL + " --tasks xnli --seeds 1..3", ["--seeds", "'1..3'", "1,2,3"], weak=OWN_EVAL)
+case("cli", "seeds-empty", EVAL + " --tasks xnli --seeds ,", ["--seeds"], weak=OWN_EVAL)
+case("cli", "split-unknown", EVAL + " --tasks xnli --split devv", ["xnli", "no split 'devv'", "fix:"])
+case("cli", "split-for-other-task", EVAL + " --tasks xnli --split panx=dev", ["--split names panx", "fix:"])
+case("cli", "limit-zero", EVAL + " --tasks xnli --limit 0", ["--limit 0", "fix:"])
+case("cli", "limit-negative", EVAL + " --tasks xnli --limit=-1", ["--limit -1", "fix:"])
+case("cli", "batch-size-zero", EVAL + " --tasks xnli --batch-size 0", ["--batch-size 0", "fix:"])
+case("cli", "batch-size-negative", EVAL + " --tasks xnli --batch-size=-4", ["--batch-size -4", "fix:"])
+case("cli", "limit-not-a-number", EVAL + " --tasks xnli --limit ten", ["xbench eval", "--limit", "'ten'", "--help"])
+case("cli", "unknown-option-typo", EVAL + " --tasks xnli --seed 1", ["xbench eval", "--seed", "--help"])
+case("cli", "bad-choice", EVAL + " --tasks xnli --device gpu", ["--device", "'gpu'", "cpu"])
+case("cli", "conflicting-stages-no-finetune", EVAL + " --tasks xnli --train-stages mnli:train --no-finetune",
+     ["--train-stages does nothing with --no-finetune", "drop one"])
+case("cli", "address-without-ray", EVAL + " --tasks xnli --address auto", ["--address", "--executor ray"])
+case("cli", "executor-typo", EVAL + " --tasks xnli --executor rayy", ["rayy", "did you mean 'ray'?"])
+case("cli", "perturb-typo", EVAL + " --tasks xnli --perturb typoo", ["--perturb typoo", "did you mean 'typo'?"])
+case("cli", "output-is-a-file", "eval --model {model} --data-dir {data} --tasks xnli --split dev --languages en "
+     "--no-finetune --limit 1 --output {tmp}/file.txt", ["--output", "file.txt", "not a directory", "fix:"],
+     lambda ws: ws.write("file.txt", "keep me\n"))
+case("cli", "output-not-writable", "eval --model {model} --data-dir {data} --tasks xnli --split dev --languages en "
+     "--no-finetune --limit 1 --output /proc/xbench-out", ["--output /proc/xbench-out", "fix:"])
+case("cli", "xbench-home-not-writable", "eval --model {model} --data-dir {data} --tasks xnli --split dev "
+     "--languages en --no-finetune --limit 1 --output {out}", ["XBENCH_HOME=", "fix: set XBENCH_HOME"],
+     env={"XBENCH_HOME": "/proc/xbench-home"})
+case("cli", "data-dir-missing", "eval --model {model} --tasks xnli --data-dir {tmp}/nodata --output {out}",
+     ["--data-dir", "nodata", "no such folder"], weak="xbench/cli/eval_cmd.py: no fix hint")
+case("cli", "format-not-offered", EVAL + " --tasks xnli --format xml", ["--format", "'xml'", "json"])
+case("cli", "missing-argument", "tasks show", ["xbench tasks show", "Missing argument 'ADDRESS'", "--help"])
+case("cli", "perturb-needs-lexicon", EVAL + " --tasks xnli --perturb code_switch:0.3", ["lexicon", "fix:"])
+case("cli", "perturb-unknown-option", EVAL + " --tasks xnli --perturb typo:0.1,foo=bar", ["'foo'", "fix:"])
+case("cli", "data-check-language-typo", "data check --data-dir {data} --tasks xnli --languages dee",
+     ["dee", "fix: use one of"])
+case("cli", "data-check-layout-typo", "data check --data-dir {data} --layout xtremee --tasks xnli",
+     ["xtremee", "fix: use one of"])
+case("cli", "train-output-a-file", "train --model {model} --tasks mnli --output {tmp}/f.txt --limit 2 --data-dir {data}",
+     ["--output", "f.txt", "is a file"], lambda ws: ws.write("f.txt", "x"))
+case("cli", "run-output-a-file", "run {tmp}/exp.yaml --dry-run --output {tmp}/f.txt", ["--output", "f.txt", "is a file", "fix:"],
+     lambda ws: (ws.write("f.txt", "x"), ws.write("exp.yaml", EXP)))
+case("cli", "unknown-subcommand", "tasks lsit", ["xbench tasks", "lsit", "--help"])
+
+# ---- store: a results.sqlite that cannot be read --------------------------------------------------------
+
+
+def store_file(make):
+    def setup(ws):
+        ws.home.mkdir(parents=True, exist_ok=True)
+        make(ws.home / "results.sqlite")
+    return setup
+
+
+def _foreign(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE runs (id INTEGER, name TEXT)")
+        conn.execute("INSERT INTO runs VALUES (1, 'another program')")
+
+
+def _damaged(path):
+    """A real store with runs, its middle pages overwritten: SQLite finds the damage when reading."""
+    from xbench.results import CellResult, RunResults
+    from xbench.results.store import ResultsStore
+
+    store = ResultsStore(path)
+    for i in range(40):
+        store.record_run(RunResults(config={"model": "m"}, cells=[
+            CellResult(task="xnli", address="xnli", language="de", split="test", seed=i, metrics={"accuracy": 0.5},
+                       info={"padding": "x" * 3000})]))
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    data = bytearray(path.read_bytes())
+    data[4096:len(data) - 4096] = b"\xff" * (len(data) - 8192)
+    path.write_bytes(bytes(data))
+
+
+MOVE_ASIDE = ("results.sqlite", "not a readable xbench results store", "mv ")
+case("store", "random-bytes", "leaderboard", MOVE_ASIDE, store_file(lambda p: p.write_bytes(b"\x07garbage" * 500)))
+case("store", "a-text-file", "leaderboard", MOVE_ASIDE, store_file(lambda p: p.write_text("model,score\nx,1\n")))
+case("store", "foreign-sqlite", "leaderboard", MOVE_ASIDE + ("table 'runs' lacks column(s)",), store_file(_foreign))
+case("store", "damaged-pages", "leaderboard", ("results.sqlite", "mv "), store_file(_damaged))
+case("store", "store-option-a-folder", "leaderboard --store {tmp}", ("--store", "is a directory"))
+case("store", "a-folder", "leaderboard", ("results.sqlite", "is not a file", "mv "), store_file(lambda p: p.mkdir()))
+case("store", "store-option-a-text-file", "leaderboard --store {tmp}/notes.txt", ("notes.txt", "mv "),
+     lambda ws: ws.write("notes.txt", "hello\n" * 100))
+case("store", "experiment-table-corrupt", "leaderboard --experiment x", MOVE_ASIDE,
+     store_file(lambda p: p.write_bytes(b"\x00junk" * 300)))
+case("store", "analyze-corrupt", "analyze gains some-run-id", MOVE_ASIDE,
+     store_file(lambda p: p.write_bytes(b"\x00junk" * 300)))
