@@ -169,3 +169,13 @@ def test_robustness_reports_an_item_subset_against_the_other_items(tmp_path):
     assert shift["drop"] == pytest.approx(outside - inside, abs=1e-12)
     assert shift["low"] <= shift["drop"] <= shift["high"]
     assert out["drops"] == []  # no perturbed run: only the subset comparison
+
+
+def test_json_carries_the_resampling_settings_and_unrounded_numbers(two_runs):
+    """README (Analysis): json has every number unrounded, with the resampling settings."""
+    a, b, *_ = two_runs
+    out = run_json(["gains", str(a), str(b), "--resamples", "200", "--confidence", "0.9", "--stat-seed", "7",
+                    "--correction", "bh"])
+    assert out["settings"] == {"n_resamples": 200, "confidence": 0.9, "seed": 7, "correction": "bh"}
+    # unrounded: the gains equal the exact accuracy differences to 1e-12
+    # (test_gains_equal_the_accuracy_difference_and_mcnemar_matches_statsmodels)

@@ -242,6 +242,10 @@ case("cli", "unknown-language", EVAL + " --tasks xnli --languages dee", ["--lang
 case("cli", "languages-bad-syntax", EVAL + " --tasks xnli --languages xnli=de;=fr", ["--languages"], weak=OWN_EVAL)
 case("cli", "seeds-range-syntax", EVAL + " --tasks xnli --seeds 1..3", ["--seeds", "'1..3'", "1,2,3"], weak=OWN_EVAL)
 case("cli", "seeds-empty", EVAL + " --tasks xnli --seeds ,", ["--seeds"], weak=OWN_EVAL)
+case("cli", "languages-empty-value", EVAL + " --tasks xnli --languages xnli=", ["--languages", "'xnli='", "no language", "fix:"])
+case("cli", "split-empty-value", EVAL + " --tasks xnli --split xnli=", ["--split", "'xnli='", "no split", "fix:"])
+case("cli", "train-stage-split-typo", EVAL + " --tasks xnli --split dev --languages de --train-stages mnli:trian",
+     ["--train-stages", "mnli has no split 'trian'", "did you mean 'train'?", "fix:"])
 case("cli", "split-unknown", EVAL + " --tasks xnli --split devv", ["xnli", "no split 'devv'", "fix:"])
 case("cli", "split-for-other-task", EVAL + " --tasks xnli --split panx=dev", ["--split names panx", "fix:"])
 case("cli", "limit-zero", EVAL + " --tasks xnli --limit 0", ["--limit 0", "fix:"])

@@ -136,7 +136,12 @@ class EvalConfig:
 
     def check_task_options(self, selected: list[str]) -> None:
         """``--split TASK=…`` and ``--train-stages TARGET=…`` must name selected tasks (else they would
-        be silently ignored)."""
+        be silently ignored), and ``--split TASK=`` a split."""
+        for part in filter(None, (p.strip() for p in (self.split or "").split(","))):
+            name, sep, value = part.partition("=")
+            if sep and (not name.strip() or not value.strip()):
+                raise UserError(f"--split: '{part}' names {'no task' if not name.strip() else 'no split'} "
+                                f"(fix: TASK=SPLIT, e.g. --split panx=dev, or one split for all tasks: --split dev)")
         for option, named, example in (("--split", self.split_tasks(), "TASK=dev"),
                                        ("--train-stages", self.stage_targets(), "TARGET=TASK:SPLIT")):
             unknown = [name for name in named if name not in selected]
@@ -221,8 +226,14 @@ def parse_languages(text: str | None) -> list[str] | dict[str, list[str]] | None
     for part in filter(None, (p.strip() for p in text.split(";"))):
         task, sep, langs = part.partition("=")
         if not sep:
-            raise UserError(f"--languages: '{part}' should be TASK=LANG,LANG (per task, ';' between tasks)")
-        out[task.strip()] = [x.strip() for x in langs.split(",") if x.strip()]
+            raise UserError(f"--languages: '{part}' should be TASK=LANG,LANG (per task, ';' between tasks) "
+                            f"(fix: e.g. --languages 'panx=en,de;xnli=fr')")
+        codes = [x.strip() for x in langs.split(",") if x.strip()]
+        if not task.strip() or not codes:
+            raise UserError(f"--languages: '{part}' names {'no task' if not task.strip() else 'no language'} "
+                            f"(fix: TASK=LANG,LANG, e.g. --languages 'panx=en,de'; leave a task out to get all "
+                            f"its languages)")
+        out[task.strip()] = codes
     return out
 
 

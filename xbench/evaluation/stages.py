@@ -100,6 +100,7 @@ def plan_stages(runner, sel, seed: int, reported: set) -> tuple[list[PlannedStag
     if not stages:
         raise NoTrainingData(f"task {spec.name} has no training stages (fix: --train-stages TASK:SPLIT)")
     flags += check_train_on_eval(runner, sel, stages)
+    check_stage_splits(runner, spec.name, stages)
     last = runner.catalog.task(stages[-1].task)
     if last.type != spec.type:
         raise UserError(f"task {spec.name} ({spec.type}): the last training stage {stages[-1].task} is a "
@@ -149,6 +150,18 @@ def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, cha
     name = "+".join(s.slug for s in chain)
     work = runner.checkpoints / f"seed-{seed}" / "models" / f"{name}__{key}"
     return PlannedStage(stage, spec, recipe, train, held_out, loaded, record, key, work)
+
+
+def check_stage_splits(runner, target: str, stages: list[Stage]) -> None:
+    """A stage on a split its task does not define is a typo, not missing data: refused at once."""
+    from xbench.spec.suggest import did_you_mean
+
+    for stage in stages:
+        splits = list(runner.catalog.task(stage.task).splits)
+        if stage.split not in splits:
+            raise UserError(f"--train-stages (task {target}): {stage.task} has no split '{stage.split}'"
+                            f"{did_you_mean(stage.split, splits)} (fix: one of {', '.join(splits)}, "
+                            f"e.g. {stage.task}:{splits[0] if splits else 'train'})")
 
 
 def check_train_on_eval(runner, sel, stages: list[Stage]) -> list[str]:
