@@ -1,6 +1,7 @@
 """The benchmark suite's plumbing on tiny inputs: the plan, the result lines and the report (no timing)."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -83,6 +84,8 @@ def test_report_writes_every_measure_and_marks_what_was_not_measured(tmp_path):
     assert "| 2 | fine-tuning tokens/s vs HF Trainer (PAN-X en) | not yet measured |" in text
     assert "## 8. GPU" in text and "not yet measured: no GPU run exists yet" in text
     assert "benchmarks/prompted/RESULTS.md" in text
+    # row 3 comes from the newest recorded prompted run (benchmarks/prompted/speed-*.jsonl), recomputed
+    assert re.search(r"\| 3 \| prompted XCOPA vs lm-evaluation-harness \(batch 32\) \| \d+\.\d\d× \(median of \d", text)
     assert "What limits it" in text  # a missed goal comes with its account
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
     assert "10 → 1.00 s, 20 → 2.00 s" in text and "![how cost grows](B-growth.png)" in text
