@@ -213,18 +213,6 @@ case("model", "config-a-list", EVAL_MODEL, ["config.json", "must be a JSON objec
      model_edit(lambda m: (m / "config.json").write_text("[1, 2]")))
 case("model", "config-without-model-type", EVAL_MODEL, ["config.json", "no 'model_type' key", "fix:"],
      model_edit(lambda m: (m / "config.json").write_text("{}")))
-def cut_weights(keep):
-    def edit(m):
-        weights = m / "model.safetensors"
-        data = weights.read_bytes()
-        weights.write_bytes(data[:keep(len(data))])
-    return model_edit(edit)
-
-
-case("model", "weights-truncated", EVAL_MODEL, ["model.safetensors", "damaged weights file", "its header needs", "fix:"],
-     cut_weights(lambda n: n // 2))
-case("model", "weights-header-cut", EVAL_MODEL, ["model.safetensors", "damaged weights file", "fix:"],
-     cut_weights(lambda n: 4))
 case("model", "experiment-model-missing", "run {tmp}/exp.yaml --dry-run --output {out}",
      ["--model /nonexistent/model", "no such folder", "fix:"],
      lambda ws: ws.write("exp.yaml", EXP.replace("[minilm-l6]", "[/nonexistent/model]")))

@@ -1,11 +1,10 @@
 """A local checkpoint folder, checked before any loader sees it: a broken folder (empty, no or bad
-config.json, no tokenizer, a cut-short weights file) is one line naming the file and the fix, not a
+config.json, no tokenizer) is one line naming the file and the fix, not a
 transformers or safetensors traceback."""
 
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 from xbench.errors import UserError
@@ -38,29 +37,3 @@ def check_model_folder(name: str, folder: Path) -> None:
     if not any((folder / n).is_file() for n in TOKENIZER_FILES):
         raise UserError(f"--model {name}: no tokenizer files in {folder} (none of {', '.join(TOKENIZER_FILES[:3])}, "
                         "…) (fix: save the tokenizer into the folder too: tokenizer.save_pretrained(FOLDER))")
-    for weights in sorted(folder.glob("*.safetensors")):
-        check_safetensors(weights)
-
-
-def check_safetensors(path: Path) -> None:
-    """A safetensors file whose size covers what its header promises (an interrupted copy or download
-    is cut short). Reads the header only: 8 bytes of length, then a JSON table of tensor offsets."""
-    fix = "(fix: copy or download the checkpoint again; a copy or download was probably interrupted)"
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        head = fh.read(8)
-        if len(head) < 8:
-            raise UserError(f"{path}: damaged weights file: {size} bytes, too short for a safetensors header {fix}")
-        (length,) = struct.unpack("<Q", head)
-        if 8 + length > size:
-            raise UserError(f"{path}: damaged weights file: its header says {length} bytes of header, the file "
-                            f"has {size} bytes in all {fix}")
-        try:
-            table = json.loads(fh.read(length))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise UserError(f"{path}: damaged weights file: its safetensors header is not valid JSON {fix}") from None
-    ends = [entry["data_offsets"][1] for key, entry in table.items()
-            if key != "__metadata__" and isinstance(entry, dict) and len(entry.get("data_offsets") or ()) == 2]
-    needed = 8 + length + max(ends, default=0)
-    if needed > size:
-        raise UserError(f"{path}: damaged weights file: {size} bytes, its header needs {needed} {fix}")
