@@ -17,17 +17,22 @@ def aligned_group(members: list[tuple[str, Run, float]], address: str, language:
     for name, run, _ in members:
         for s in seeds:
             cell = run.cell(address, language, s)
-            ids, preds, refs = metric_inputs(run, cell) if cell is not None else ([], [], [])
+            ids, preds, refs, units = metric_inputs(run, cell) if cell is not None else ([], [], [], None)
             if not ids:
                 return None
-            inputs[(name, s)] = (run, ids, preds, refs)
+            inputs[(name, s)] = (run, ids, preds, refs, units)
     first = next(iter(inputs.values()))
     shared = set(first[1]).intersection(*(set(v[1]) for v in inputs.values()))
     order = [k for k in first[1] if k in shared]
     if not order:
         return None
     systems, weights, references = {}, {}, None
-    for (name, s), (run, ids, preds, refs) in inputs.items():
+    # the units the cells' intervals resampled (e.g. QA articles); items when any run lacks them
+    units = None
+    if all(v[4] is not None for v in inputs.values()):
+        at = {k: n for n, k in enumerate(first[1])}
+        units = [first[4][at[k]] for k in order]
+    for (name, s), (run, ids, preds, refs, _) in inputs.items():
         at = {k: n for n, k in enumerate(ids)}
         these = [refs[at[k]] for k in order]
         if references is None:
@@ -39,13 +44,14 @@ def aligned_group(members: list[tuple[str, Run, float]], address: str, language:
     for name, _, weight in members:
         for s in seeds:
             weights[f"{name}/{s}"] = weight / len(seeds)
-    return stats.Group(chosen.fn, references, systems, weights, language, chosen.options)
+    return stats.Group(chosen.fn, references, systems, weights, language, chosen.options, units)
 
 
 def reweighted(group: stats.Group, factor: float) -> stats.Group:
     """The same group with every weight multiplied by ``factor`` (e.g. 1/L to average L languages)."""
     return stats.Group(group.metric, group.references, group.systems,
-                       {k: w * factor for k, w in group.weights.items()}, group.language, group.options)
+                       {k: w * factor for k, w in group.weights.items()}, group.language, group.options,
+                       group.units)
 
 
 def system_score(group: stats.Group, name: str) -> float:

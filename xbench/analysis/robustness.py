@@ -219,7 +219,9 @@ def _subset_group(chosen, language: str, per_seed: list[list[dict]], seeds: list
         by_id = {r["id"]: r for r in records}
         systems[f"s{s}"] = [by_id[i]["prediction"] for i in order]
     refs = [r["reference"] for r in per_seed[0]]
-    return stats.Group(chosen.fn, refs, systems, {k: weight / len(seeds) for k in systems}, language, chosen.options)
+    units = [r["resampling_unit"] for r in per_seed[0]] if all("resampling_unit" in r for r in per_seed[0]) else None
+    return stats.Group(chosen.fn, refs, systems, {k: weight / len(seeds) for k in systems}, language, chosen.options,
+                       units)
 
 
 def subset_rows(shifts: list[SubsetShift], settings: StatSettings) -> list[dict]:

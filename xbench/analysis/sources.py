@@ -138,7 +138,24 @@ def item_key(record: dict):
     return json.dumps(key, sort_keys=True) if isinstance(key, (list, dict)) else key
 
 
-def metric_inputs(run: Run, cell: CellResult) -> tuple[list, list, list]:
-    """(ids, predictions, references) of one cell's labelled items."""
+def metric_inputs(run: Run, cell: CellResult) -> tuple[list, list, list, list | None]:
+    """(ids, predictions, references, resampling units) of one cell's labelled items; units is None when
+    the items are the units (the items file carries no ``resampling_unit``, e.g. written by an older xbench)."""
     records = [r for r in run.items(cell) if "prediction" in r and r.get("reference") is not None]
-    return [item_key(r) for r in records], [r["prediction"] for r in records], [r["reference"] for r in records]
+    units = [r["resampling_unit"] for r in records] if records and all("resampling_unit" in r for r in records) \
+        else None
+    return (_unique_keys(records), [r["prediction"] for r in records], [r["reference"] for r in records], units)
+
+
+def _unique_keys(records: list[dict]) -> list:
+    """Item keys, made unique when ids repeat within a cell (XTREME's TyDiQA train files shorten ids, so
+    several questions share one): the n-th item with an id is (id, n), the same in every run of that data."""
+    keys = [item_key(r) for r in records]
+    if len(set(keys)) == len(keys):
+        return keys
+    seen: dict = {}
+    unique = []
+    for key in keys:
+        seen[key] = seen.get(key, -1) + 1
+        unique.append(json.dumps([key, seen[key]]))
+    return unique

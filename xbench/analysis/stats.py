@@ -10,7 +10,9 @@ over seeds (weights 1/n), the transfer gap (English +1, each of the n-1 other la
 the change of a gap between two runs, and the interaction gain(large) − gain(small) (one group per
 language with four systems). Resampling goes through xbench.metrics.bootstrap: the metric's
 decomposition is resampled as summed per-item statistics (corpus-level metrics are recomputed from
-resampled counts), and a metric without a decomposition is called on each resample.
+resampled counts), and a metric without a decomposition is called on each resample. A group with
+``units`` (per-item labels; the runs' items files carry them as ``resampling_unit``, e.g. QA's
+articles) resamples those units with all their items, as the cell's own interval does.
 
 Group i draws its resamples from ``seed`` itself for i = 0 and from
 ``numpy.random.SeedSequence(seed, spawn_key=(i,))`` for i ≥ 1, so a one-group contrast uses exactly
@@ -47,7 +49,7 @@ from xbench.errors import UserError
 from xbench.metrics.base import Decomposition
 from xbench.metrics.bootstrap import (
     DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_SEED, _check_settings, _registered_metric, decomposition_of,
-    percentile_interval, resample_indices, resampled_sums,
+    grouped_stats, percentile_interval, resample_indices, resampled_sums, unit_members,
 )
 
 CONTRAST_METHOD = "percentile bootstrap over items; systems paired within a group, groups resampled independently"
@@ -64,6 +66,8 @@ class Group:
 
     ``metric``: a metric function, a Decomposition or a registered metric name. ``systems``: name ->
     predictions aligned with ``references``; ``weights``: name -> weight of that system's metric.
+    ``units``: when given, the bootstrap draws these units (all their items together) instead of
+    items, like the cell's own interval (a cluster bootstrap; xbench.metrics.bootstrap).
     """
 
     metric: Callable | Decomposition | str
@@ -72,6 +76,7 @@ class Group:
     weights: Mapping[str, float]
     language: str | None = None
     options: Mapping | None = None
+    units: Sequence | None = None  # one resampling-unit label per item (e.g. QA's article); None: items
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,9 @@ def _group_terms(group: Group, index: int, *, n_resamples: int, seed, confidence
     n_items = len(references)
     if n_items == 0:
         raise UserError(f"{where}: 0 items to resample; check the split and --limit for this language")
-    _check_settings(n_items, n_resamples, confidence)
+    if group.units is not None and len(group.units) != n_items:
+        raise UserError(f"{where}: {len(group.units)} resampling-unit labels for {n_items} items; give one per item")
+    _check_settings(n_items if group.units is None else len(set(group.units)), n_resamples, confidence)
     names = list(group.systems)
     if not names:
         raise UserError(f"{where}: no systems to compare; give at least one run per group")
@@ -194,15 +201,20 @@ def _group_terms(group: Group, index: int, *, n_resamples: int, seed, confidence
         width = stats[0].shape[1]
         points = [float(decomposition.aggregate(s.sum(axis=0))) for s in stats]
         # all systems' statistics side by side: one draw of item indices resamples every system alike
-        sums = resampled_sums(np.hstack(stats), n_resamples=n_resamples, seed=seed)
+        side_by_side = np.hstack(stats)
+        if group.units is not None:
+            side_by_side = grouped_stats(side_by_side, group.units)
+        sums = resampled_sums(side_by_side, n_resamples=n_resamples, seed=seed)
         resampled = np.asarray(decomposition.aggregate(sums.reshape(n_resamples, len(names), width)),
                                dtype=np.float64)
         return _GroupTerms(names, points, resampled, stats, decomposition)
     fn = _registered_metric(group.metric) if isinstance(group.metric, str) else group.metric
     points = [float(fn(group.systems[name], references, **kwargs)) for name in names]
     resampled = np.empty((n_resamples, len(names)), dtype=np.float64)
-    for first, chunk in resample_indices(n_items, n_resamples, seed):
-        for row, picks in enumerate(chunk):
+    members = unit_members(group.units, n_items)
+    for first, chunk in resample_indices(len(members), n_resamples, seed):
+        for row, drawn in enumerate(chunk):
+            picks = [i for unit in drawn for i in members[unit]]
             picked_references = [references[i] for i in picks]
             for column, name in enumerate(names):
                 predictions = group.systems[name]

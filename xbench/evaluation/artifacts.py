@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -42,3 +43,22 @@ def with_subsets(records: list[dict], examples: list[dict]) -> list[dict]:
     if not names:
         return records
     return [{**r, "subsets": names[r["id"]]} if r.get("id") in names else r for r in records]
+
+
+def with_resampling_units(records: list[dict], examples: list[dict], groups) -> list[dict]:
+    """Per-item records with the label of the unit the bootstrap resamples (``TaskType.resampling_groups``,
+    e.g. QA's article), joined on the item id, so that ``xbench analyze`` resamples the same units as the
+    cell's interval. Long labels (a paragraph's text) are replaced by a digest: only equality matters."""
+    if groups is None:
+        return records
+    _, labels = groups
+    if len(records) == len(examples) and all(r.get("id") == ex.get("id") for r, ex in zip(records, examples)):
+        # one record per example, in order: join by position (ids may repeat, e.g. XTREME's TyDiQA train)
+        return [{**r, "resampling_unit": _unit_label(label)} for r, label in zip(records, labels)]
+    units = {ex["id"]: _unit_label(label) for ex, label in zip(examples, labels) if "id" in ex}
+    return [{**r, "resampling_unit": units[r["id"]]} if r.get("id") in units else r for r in records]
+
+
+def _unit_label(label) -> str:
+    text = str(label)
+    return text if len(text) <= 64 else "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]

@@ -357,11 +357,13 @@ class Runner:
         out = perturbed.finish(tt, out)  # back to the clean items' order and choice indices, before scoring
         refs = out.references
         labelled = bool(refs) and all(r is not None for r in refs)
+        groups = tt.resampling_groups(loaded.examples)
         scores = score_cell(self.registry, spec.name, list(spec.metrics), lang, doc.get("options"), out,
-                            tt.resampling_groups(loaded.examples)) if labelled else None
+                            groups) if labelled else None
         if is_main_process():
+            records = artifacts.with_subsets(out.records, loaded.examples)
             artifacts.write_items(artifacts.items_path(self.output, seed, spec.name, split, lang),
-                                  artifacts.with_subsets(out.records, loaded.examples))
+                                  artifacts.with_resampling_units(records, loaded.examples, groups))
             ext, text = out.submission
             artifacts.write_predictions(artifacts.predictions_path(self.output, seed, spec.name, split, lang, ext), text)
         flags = flags + out.flags

@@ -91,6 +91,17 @@ def group_rows(groups: Sequence[Hashable], n_rows: int) -> tuple[np.ndarray, int
     return index, len(position)
 
 
+def unit_members(groups: Sequence[Hashable] | None, n_rows: int) -> list[list[int]]:
+    """The row indices of each resampling unit (groups in order of first occurrence; None: one row each)."""
+    if groups is None:
+        return [[i] for i in range(n_rows)]
+    index, n_groups = group_rows(groups, n_rows)
+    members = [[] for _ in range(n_groups)]
+    for row, group in enumerate(index.tolist()):
+        members[group].append(row)
+    return members
+
+
 def grouped_stats(stats: np.ndarray, groups: Sequence[Hashable]) -> np.ndarray:
     """The rows of ``stats`` summed per group (groups in order of first occurrence): (n_groups, k).
     Resampling these rows is resampling the groups with all their items."""
@@ -176,14 +187,7 @@ def bootstrap_ci(metric: Callable | Decomposition | str, predictions: Sequence, 
 def _bootstrap_by_recomputing(fn: Callable, predictions: Sequence, references: Sequence, *, language,
                               options, settings: BootstrapSettings,
                               groups: Sequence[Hashable] | None) -> ConfidenceInterval:
-    n_items = len(references)
-    if groups is None:
-        members = [[i] for i in range(n_items)]
-    else:
-        index, n_groups = group_rows(groups, n_items)
-        members = [[] for _ in range(n_groups)]
-        for item, group in enumerate(index.tolist()):
-            members[group].append(item)
+    members = unit_members(groups, len(references))
     _check_settings(len(members), settings.resamples, settings.confidence)
     point = float(fn(predictions, references, language=language, options=options))
     values = np.empty(settings.resamples, dtype=np.float64)

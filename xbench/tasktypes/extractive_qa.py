@@ -24,7 +24,8 @@ DEFAULTS = {"doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer
 
 class ExtractiveQA(TaskType):
     auto_model = "AutoModelForQuestionAnswering"
-    version = 3  # 2: the bootstrap resamples articles (paragraphs when untitled); 3: repeated ids flagged
+    version = 4  # 2: the bootstrap resamples articles (paragraphs when untitled); 3: repeated ids flagged;
+    # 4: items files name each question's resampling unit (xbench analyze resamples the same units)
 
     # ---- canonical data ---------------------------------------------------------------------------
     canonical_columns = ("id", "title", "question", "context", "answers")
