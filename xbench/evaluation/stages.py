@@ -4,9 +4,10 @@ A stage's checkpoint lives in ``<checkpoints>/seed-<S>/models/<chain>__<key>`` (
 folder, or for a perturbed run the clean run's folder) where ``key`` is a hash of
 everything the trained weights depend on: the base checkpoint's identity (a hash of its weight files,
 or the previous stage's key), the stage's task, split, language, spec hash, recipe, data fingerprint,
-training limit and checkpoint-selection rule, the seed, the precision and the loop version. Editing a
-recipe, changing a data file or selecting on another split therefore trains a new checkpoint instead
-of silently reusing an old one. ``done.json`` keeps the full stage record.
+training limit, checkpoint-selection rule, the code versions of the task type and of the selection
+metric, the seed, the precision and the loop version. Editing a recipe, changing a data file,
+selecting on another split or a new version of the code that trains or selects therefore trains a
+new checkpoint instead of silently reusing an old one. ``done.json`` keeps the full stage record.
 
 A head is reused only for the task it was trained on: a checkpoint is evaluated as is only when its
 ``xbench_head.json`` names the evaluated task (or ``--head-task`` names the task the head was trained
@@ -117,7 +118,7 @@ def plan_stages(runner, sel, seed: int, reported: set) -> tuple[list[PlannedStag
 
 def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, chain: list[Stage]) -> PlannedStage:
     """One stage's data and selection rule, and the key of the checkpoint they determine."""
-    from xbench.evaluation.cell_key import spec_hash
+    from xbench.evaluation.cell_key import code_versions, spec_hash
     from xbench.train.recipe import pick_recipe
 
     spec = runner.catalog.task(stage.task)
@@ -144,7 +145,9 @@ def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, cha
     record = {"task": stage.task, "split": stage.split, "language": stage.language, "spec_version": spec.version,
               "spec": spec_hash(spec.doc), "recipe": recipe.to_dict(), "data": loaded.fingerprint,
               "data_flags": list(loaded.flags), "train_limit": runner.config.train_limit,
-              "selection": {"rule": "best epoch by " + spec.primary_metric, "on": selection, "data": selection_data}}
+              "selection": {"rule": "best epoch by " + spec.primary_metric, "on": selection, "data": selection_data},
+              # the task type trains and the metric picks the epoch: a change to either's code is a new checkpoint
+              "code": code_versions(runner.registry, spec.doc, [spec.primary_metric])}
     key = content_key({"parent": parent, "stage": record, "seed": seed, "precision": runner.precision,
                        "loop": LOOP_VERSION})
     name = "+".join(s.slug for s in chain)

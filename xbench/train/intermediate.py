@@ -8,7 +8,8 @@ and ``manifest.json`` (tasks, sampler, steps, seed, versions, source model hash,
 written last: a folder without a manifest is unfinished and is resumed.
 
 The content key hashes everything the weights depend on: the base weights, each task's spec, split,
-language, data fingerprint and limit, the recipe, sampler, steps, seed, precision and loop version.
+language, data fingerprint and limit, its task type's code version, the recipe, sampler, steps, seed,
+precision and loop version.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from xbench.errors import UserError
+from xbench.evaluation.cell_key import code_versions
 from xbench.evaluation.config import SPLIT_ALIASES
 from xbench.evaluation.stages import content_key
 from xbench.locks import file_lock
@@ -164,7 +166,10 @@ class IntermediatePlan:
             "tasks": [{"task": t.task, "split": t.split, "language": t.language,
                        "spec_version": self.specs[t.task].version, "spec": _spec_hash(self.specs[t.task].doc),
                        "data": self.loaded[t.task].fingerprint, "max_length": self.task_recipes[t.task].max_length,
-                       "n_train": self.sizes[t.task]} for t in s.tasks],
+                       "n_train": self.sizes[t.task],
+                       # the code that turns its examples into training features and losses
+                       "task_type": code_versions(self.registry, self.specs[t.task].doc, [])["task_type"]}
+                      for t in s.tasks],
             "limit": s.limit, "sampler": self.sampler.to_dict(), "steps": self.steps, "recipe": self.recipe.to_dict(),
             "seed": s.seed, "precision": self.precision, "selection": "last step", "loop": LOOP_VERSION}
         self.key = content_key(self.record)
