@@ -1,6 +1,6 @@
 """A damaged cache entry is detected, reported with a warning naming its file, rebuilt, and the run
-gives the results of a clean run: the tokenisation cache, the sentence-embedding cache, the file-hash
-memo and the spec index; a finished training's record (``done.json``) is checked on read too.
+gives the results of a clean run: the tokenisation cache, the examples cache, the sentence-embedding
+cache, the file-hash memo and the spec index; a finished training's record (``done.json``) is checked on read too.
 Entries are damaged the two ways a disk or a crash damages them: cut short, and one byte flipped in
 place (same size)."""
 
@@ -84,6 +84,32 @@ def test_entry_without_its_check_is_not_trusted(tmp_path, capsys):
     check_path(entry).unlink()  # e.g. killed between the entry's rename and its check's
     assert drop_if_damaged(entry) and not entry.exists()
     assert f"{entry}: damaged tokenisation cache entry" in capsys.readouterr().err
+
+
+# ---- examples cache (xbench.data.examples_cache) --------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["truncate", "flip"])
+def test_damaged_examples_entry_is_rebuilt_and_the_run_equals_a_clean_one(tiny_model, shared_data, tmp_path,
+                                                                          isolated_home, how):
+    root = make_panx_root(shared_data, tmp_path / "data", train=24, dev=12, langs=("en", "de"))
+
+    def argv(out):
+        return ["eval", "--model", str(tiny_model), "--tasks", "panx", "--languages", "en,de", "--split", "dev",
+                "--train-limit", "24", "--epochs", "1", "--batch-size", "8", "--data-dir", str(root),
+                "--output", str(out)]
+
+    invoke(argv(tmp_path / "clean"))
+    entries = sorted((isolated_home / "cache" / "examples").glob("*.arrow"))
+    assert len(entries) >= 3  # the English training split and the two evaluation splits
+    original = {e: e.read_bytes() for e in entries}
+    for entry in entries:
+        damage(entry, how)
+    result = invoke(argv(tmp_path / "again"))
+    for entry in entries:
+        assert result.stderr.count(f"xbench: warning: {entry}: damaged examples cache entry") == 1
+        assert entry.read_bytes() == original[entry]  # rebuilt, the same bytes as the first time
+    assert outputs(tmp_path / "again") == outputs(tmp_path / "clean")
+    assert "cache entry" not in invoke(argv(tmp_path / "third")).stderr  # a sound entry is used silently
 
 
 # ---- sentence-embedding cache (xbench.retrieval.embed_cache) --------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,12 +54,21 @@ def run_to_end(argv, home, log) -> float:
     return time.monotonic() - started
 
 
+def declared_complete(f: Path, folder: Path) -> bool:
+    """A phase-2 checkpoint's files (``intermediate/<key>/…``) are finished only once its manifest.json,
+    written last, exists: a kill between the weights and the manifest leaves a folder that the next run
+    resumes and saves again, which is not redoing finished work."""
+    parts = f.relative_to(folder).parts
+    return not (len(parts) == 3 and parts[0] == "intermediate") or (f.parent / "manifest.json").is_file()
+
+
 def snapshot(folder: Path, patterns: list[str]) -> dict[str, tuple[int, int]]:
     """(inode, mtime) of the finished files matching ``patterns`` (temporary files excluded)."""
     found = {}
     for pattern in patterns:
         for f in folder.glob(pattern):
-            if f.is_file() and not f.name.endswith(".tmp") and not f.name.startswith("."):
+            if (f.is_file() and not f.name.endswith(".tmp") and not f.name.startswith(".")
+                    and declared_complete(f, folder)):
                 st = f.stat()
                 found[str(f.relative_to(folder))] = (st.st_ino, st.st_mtime_ns)
     return found
@@ -208,6 +218,26 @@ def test_train_killed_three_times_resumes_to_the_uninterrupted_weights(tiny_mode
 
     kill_and_finish(lambda out: train_argv(tiny_model, root, out), home, tmp_path, log, kills=3, span=span,
                     rng=random.Random(1202), finished=["manifest.json"], verify=verify, after_kill=saved_step)
+
+
+def test_train_killed_after_its_weights_before_its_manifest_saves_them_again(tiny_model, shared_data, tmp_path):
+    """The moment the weights are saved but the manifest is not (where the run test's random kills once
+    landed): the folder is unfinished, so its weights are not finished work, and the rerun writes the
+    uninterrupted run's weights anew."""
+    root = make_pipeline_root(shared_data, tmp_path / "data")
+    home, log = tmp_path / "home", tmp_path / "train.log"
+    run_to_end(train_argv(tiny_model, root, tmp_path / "clean"), home, log)
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests"), "XBENCH_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    killed = subprocess.run([sys.executable, "-m", "helpers.kill_before_manifest", *train_argv(tiny_model, root, out)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, timeout=600)
+    assert killed.returncode == -signal.SIGKILL
+    assert (out / "model.safetensors").is_file() and not (out / "manifest.json").exists()
+    unfinished = tmp_path / "exp"  # the same folder as a phase-2 checkpoint of `xbench run`: not finished work
+    shutil.copytree(out, unfinished / "intermediate" / "k")
+    assert snapshot(unfinished, RUN_FINISHED) == {}
+    run_to_end(train_argv(tiny_model, root, out), home, log)
+    assert file_bytes(out, TRAIN_RESULTS) == file_bytes(tmp_path / "clean", TRAIN_RESULTS)
 
 
 # ---- xbench run: a tiny experiment (phase 2 once, phase 3 per configuration, two targets) ------------

@@ -11,7 +11,8 @@ Where data comes from (in order): ``data_dir`` / ``$XBENCH_DATA_DIR`` when given
 layout named or detected), else the Hugging Face hub ids of the spec. Details: ``xbench.data.api``.
 Pieces: ``formats/`` (one loader per published format), ``layouts/*.yaml`` + ``manifest`` (where files
 live), ``reader``, ``canonical`` (rows → canonical examples through the spec's task type class, which
-owns its schema: ``xbench.tasktypes.base``), ``hub``, ``tokenize``, ``check/`` (``xbench data check``).
+owns its schema: ``xbench.tasktypes.base``), ``examples_cache`` (a local cell's examples, reused by the
+next run), ``hub``, ``tokenize``, ``check/`` (``xbench data check``).
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ Where data comes from, in this order:
 2. Otherwise the Hugging Face hub: ``datasets.load_dataset`` with the spec's ``data.hub`` ids (never
    for ``data.kind: licensed`` tasks, whose files are local only).
 
+A local cell's canonical examples (with their skip log, gold pairs and notes) are cached under
+``$XBENCH_HOME/cache/examples``, keyed by the files' content, the spec and the reading code
+(``xbench.data.examples_cache``); hub cells are read each time.
+
 A split is never substituted: the caller asks for the split it wants. When the caller evaluates one
 split in place of another (e.g. dev because test is missing, asked for explicitly), it passes
 ``stand_in_for`` and the result carries the flag (``dev_as_test``).
@@ -25,8 +29,9 @@ from pathlib import Path
 
 from xbench.errors import UserError
 from xbench.filehash import content_sha256
-from xbench.data import canonical, flags as flag_defs
+from xbench.data import canonical, examples_cache, flags as flag_defs
 from xbench.data.errors import DataFileError, MissingDataError
+from xbench.data.formats import LINE
 from xbench.data.skips import MALFORMED
 from xbench.data.manifest import CellPlan, plan_cell, select_layout
 from xbench.data.reader import iter_rows, load_gold
@@ -101,9 +106,8 @@ def _label_column(doc: dict) -> str | None:
     return column if isinstance(column, str) else None
 
 
-def read_local(task, split: str, language: str, root: Path, manifest, *, limit: int | None = None,
-               skips: SkipLog | None = None) -> CellData:
-    """Read one cell from a data root in a known layout; ``MissingDataError`` when it has no files."""
+def plan_local(task, split: str, language: str, root: Path, manifest) -> CellPlan:
+    """The files of one cell under a data root in a known layout; ``MissingDataError`` when it has none."""
     doc = task.for_language(language)
     default_format = (doc["data"]["splits"].get(split) or {}).get("format") or doc["data"].get("format")
     plan = plan_cell(manifest, root, task.name, split, language, default_format=default_format)
@@ -111,6 +115,36 @@ def read_local(task, split: str, language: str, root: Path, manifest, *, limit: 
         raise MissingDataError(task.name, split, language, tried=plan.tried, note=plan.note,
                                where=f"{root} (layout '{manifest.name}')",
                                homepage=plan.homepage or doc.get("homepage"))
+    return plan
+
+
+def _check_labels(task, language: str, task_type, rows: list[dict]) -> None:
+    """Every row's labels among the spec's ``labels:``, else a located error at the first row with
+    another (a model can be neither trained nor scored on a label it has no output for)."""
+    labels = task.for_language(language).get("labels")
+    if not labels:
+        return
+    allowed = {str(label) for label in labels}
+    bad = [(row, i, n) for row in rows for n in [task_type.row_labels(row)] for i, value in enumerate(n)
+           if value not in allowed]
+    if bad:
+        row, i, values = bad[0]
+        which = f" (position {i + 1} of the row's {len(values)} labels)" if len(values) > 1 else ""
+        more = len({id(r) for r, _, _ in bad}) - 1
+        raise DataFileError(f"label {values[i]!r}{which} is not among task {task.name}'s labels "
+                            f"({', '.join(map(str, labels))})" + (f"; {more} more row(s) like it" if more else ""),
+                            file=row.get(canonical.FILE, "<data>"),
+                            line=row.get(LINE),
+                            fix="correct the row, map the value in the layout's label_map, or add it to the spec's "
+                                "`labels:` (`xbench data check` lists every such row)")
+
+
+def read_local(task, split: str, language: str, root: Path, manifest, *, limit: int | None = None,
+               skips: SkipLog | None = None, plan: CellPlan | None = None, check_labels: bool = True) -> CellData:
+    """Read one cell from a data root in a known layout; ``MissingDataError`` when it has no files.
+    ``check_labels=False``: labels outside the spec are left for the caller (the data check counts them)."""
+    doc = task.for_language(language)
+    plan = plan_local(task, split, language, root, manifest) if plan is None else plan
     skips = SkipLog() if skips is None else skips
     options = doc.get("options") or {}
     rows = iter_rows(plan, label_column=_label_column(doc), spec_label_map=options.get("label_map"),
@@ -133,6 +167,8 @@ def read_local(task, split: str, language: str, root: Path, manifest, *, limit: 
         raise MissingDataError(task.name, split, language, tried=files, where=f"{root} (layout '{manifest.name}')",
                                note="the file(s) hold no items for this language",
                                homepage=plan.homepage or doc.get("homepage"))
+    if check_labels:
+        _check_labels(task, language, task_type, out)
     return CellData(task.name, split, language, out, f"local:{manifest.name} {root}", files, list(plan.flags),
                     skips, load_gold(plan, skips), plan)
 
@@ -151,6 +187,7 @@ def read_hub(task, split: str, language: str, *, limit: int | None = None, skips
     for part_rows, fields in parts:
         rows += canonical.canonicalise(task_type, part_rows, fields, options=doc.get("options") or {}, skips=skips,
                                        subsets=doc.get("item_subsets"))
+    _check_labels(task, language, task_type, rows)
     return CellData(task.name, split, language, rows, " + ".join(described), described, [], skips)
 
 
@@ -170,12 +207,12 @@ def _source_kind(source: str) -> str:
     return source.split(" ", 1)[0] if source.startswith("local:") else source
 
 
-def _fingerprint(task, cell: CellData, limit: int | None) -> str:
-    ident = {"task": task.name, "version": task.version, "type": task.type, "split": cell.split,
-             "language": cell.language, "fields": task.for_language(cell.language).get("fields"), "limit": limit,
-             "subsets": task.for_language(cell.language).get("item_subsets"),
-             "canonical": CANONICAL_VERSION, "source": _source_kind(cell.source), "files": []}
-    for f in cell.files:  # by content, not by place: a moved data root keeps its fingerprint
+def _fingerprint(task, split: str, language: str, source: str, files: list[str], limit: int | None) -> str:
+    ident = {"task": task.name, "version": task.version, "type": task.type, "split": split,
+             "language": language, "fields": task.for_language(language).get("fields"), "limit": limit,
+             "subsets": task.for_language(language).get("item_subsets"),
+             "canonical": CANONICAL_VERSION, "source": _source_kind(source), "files": []}
+    for f in files:  # by content, not by place: a moved data root keeps its fingerprint
         try:
             ident["files"].append([Path(f).name, content_sha256(f)])
         except OSError:
@@ -183,25 +220,68 @@ def _fingerprint(task, cell: CellData, limit: int | None) -> str:
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def load_split(task, split: str, language: str, *, data_dir=None, layout: str | None = None,
-               limit: int | None = None, stand_in_for: str | None = None) -> LoadedSplit:
-    """The cell as a ``LoadedSplit`` (see the module docstring for where the data comes from)."""
-    from datasets import Dataset
-
-    cell = read_cell(task, split, language, data_dir=data_dir, layout=layout, limit=limit)
-    task_type = task_type_of(task)
-    table = {c: [r[c] for r in cell.rows] for c in task_type.canonical_columns}
-    features = task_type.canonical_features()
+def _schema(task, language: str, task_type) -> tuple[list[str], object]:
+    """The columns and ``datasets.Features`` of the cell's dataset."""
+    columns, features = list(task_type.canonical_columns), task_type.canonical_features()
     if task.for_language(language).get("item_subsets"):  # any type: the names of the subsets an item is in
         from datasets import Sequence, Value
 
-        table["subsets"] = [r["subsets"] for r in cell.rows]
-        features = features.copy()
+        columns, features = columns + ["subsets"], features.copy()
         features["subsets"] = Sequence(Value("string"))
-    dataset = Dataset.from_dict(table, features=features)
-    flags = list(cell.flags)
+    return columns, features
+
+
+def _dataset(rows: list[dict], schema):
+    from datasets import Dataset
+
+    columns, features = schema
+    return Dataset.from_dict({c: [r[c] for r in rows] for c in columns}, features=features)
+
+
+def _examples(cell: CellData, schema, task_type) -> examples_cache.CellExamples:
+    """What ``load_split`` takes from a cell read from its files: the dataset, skips, gold pairs, notes."""
+    notes = [p.message for p in task_type.notable_rows(cell.rows)]
+    return examples_cache.CellExamples(_dataset(cell.rows, schema), cell.skipped, cell.gold, notes)
+
+
+def _load_local(task, split: str, language: str, root_dir: Path, layout: str | None,
+                limit: int | None) -> tuple[examples_cache.CellExamples, CellPlan, str]:
+    """A local cell from the examples cache, else read (and cached); the plan and the source."""
+    manifest, root = select_layout(root_dir, layout)
+    plan = plan_local(task, split, language, root, manifest)
+    source = f"local:{manifest.name} {root}"
+    task_type = task_type_of(task)
+    schema = _schema(task, language, task_type)
+    key = examples_cache.cell_key(task.for_language(language), split, language, plan, limit=limit,
+                                  task_type=task_type, schema_version=CANONICAL_VERSION)
+    if key is None:
+        return _examples(read_local(task, split, language, root, manifest, limit=limit, plan=plan), schema,
+                         task_type), plan, source
+    with examples_cache.locked(key):
+        cached = examples_cache.load(key, root, schema[1])
+        if cached is not None:
+            return cached, plan, source
+        with examples_cache.recording(root, [r.path for r in plan.reads]) as deps:
+            read = _examples(read_local(task, split, language, root, manifest, limit=limit, plan=plan), schema,
+                             task_type)
+        examples_cache.store(key, root, read.dataset, read.skipped, read.gold, read.notes, deps)
+    return read, plan, source
+
+
+def load_split(task, split: str, language: str, *, data_dir=None, layout: str | None = None,
+               limit: int | None = None, stand_in_for: str | None = None) -> LoadedSplit:
+    """The cell as a ``LoadedSplit`` (see the module docstring for where the data comes from)."""
+    _check_cell(task, split, language)
+    root_dir = data_dir_from_env(data_dir)
+    if root_dir is None:  # hub cells are not cached (the hub's own cache keeps the download)
+        cell = read_hub(task, split, language, limit=limit)
+        task_type = task_type_of(task)
+        got = _examples(cell, _schema(task, language, task_type), task_type)
+        source, files, flags = cell.source, cell.files, list(cell.flags)
+    else:
+        got, plan, source = _load_local(task, split, language, root_dir, layout, limit)
+        files, flags = [str(r.path) for r in plan.reads], list(plan.flags)
     if stand_in_for and stand_in_for != split:
         flags.append(flag_defs.substitution_flag(split, stand_in_for))
-    notes = [p.message for p in task_type.notable_rows(cell.rows)]
-    return LoadedSplit(task.name, split, language, dataset, cell.source, cell.files, flags, cell.skipped,
-                       _fingerprint(task, cell, limit), cell.gold, stand_in_for, notes)
+    return LoadedSplit(task.name, split, language, got.dataset, source, files, flags, got.skipped,
+                       _fingerprint(task, split, language, source, files, limit), got.gold, stand_in_for, got.notes)

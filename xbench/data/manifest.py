@@ -118,7 +118,8 @@ def read_manifest(name: str, file: Path) -> Manifest:
     import yaml
 
     try:
-        doc = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+        # libyaml's parser when built in: the same documents, ten times faster (every run reads every manifest)
+        doc = yaml.load(Path(file).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as err:
         raise LayoutError(f"{file}: cannot read layout manifest '{name}': {err}".replace("\n", " ")) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("tasks", {}), dict):

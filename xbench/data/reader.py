@@ -53,7 +53,12 @@ def load_gold(plan: CellPlan, skips: SkipLog) -> list[tuple[str, str]] | None:
         if gold:
             module = _loader(read.format)[2]
             if hasattr(module, "load_gold"):
-                return module.load_gold(gold, skips)
+                try:
+                    return module.load_gold(gold, skips)
+                except OSError as err:  # e.g. the gold file the layout names is not there
+                    raise DataFileError(f"cannot read the gold file: {err.strerror or err}",
+                                        file=str(err.filename or gold),
+                                        fix="put the gold file there, or evaluate a split that has one") from None
     return None
 
 

@@ -75,7 +75,10 @@ def run_eval(config: EvalConfig, executor=None, registry=None):
     from xbench.results.environment import collect_environment
     from xbench.results.run import RunResults
 
+    from xbench.evaluation.option_scope import check_option_scopes
+
     planner = Runner(config, registry)  # resolves the model and tasks, checks the languages
+    check_option_scopes(config, planner.selections, planner.catalog)
     executor = executor or LocalExecutor()
     started = time.time()
     jobs = eval_jobs(config, planner)

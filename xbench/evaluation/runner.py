@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from xbench.distributed import is_main_process
+from xbench.data.errors import DataFileError
 from xbench.errors import UserError
 from xbench.evaluation import artifacts
 from xbench.evaluation.cell_inputs import CellContext, CellInput, EngineSettings
@@ -78,8 +79,9 @@ class Runner:
                 everywhere = {lang for s in self.selections for lang in self.all_languages(s)}
                 unknown = [lang for lang in wanted if lang not in everywhere]
             if unknown:
-                raise UserError(f"--languages: {', '.join(unknown)} not among the languages of {sel.address} "
-                                f"({' '.join(sorted(offered))})")
+                raise unknown_language_error(unknown, sel.address if isinstance(self.config.languages, dict) else
+                                             ", ".join(s.address for s in self.selections),
+                                             offered if isinstance(self.config.languages, dict) else everywhere)
 
     @staticmethod
     def all_languages(sel) -> list[str]:
@@ -110,11 +112,15 @@ class Runner:
         self.output.mkdir(parents=True, exist_ok=True)
         from xbench.models.hf import choose_adapter, make_adapter
 
+        from xbench.evaluation.adapter_fit import check_adapter_fits, check_adapter_options
+
+        check_adapter_fits(self.config.adapter, self.model_path, self.registry)  # before anything loads
         self.adapter_name = choose_adapter(self.config.adapter, self.model_path, self.registry)
         self.adapter = make_adapter(self.registry, self.adapter_name, trust_remote_code=self.config.trust_remote_code,
                                     allow_pickle=self.config.allow_pickle)
         # a prompted adapter (causal LM) scores answers by log-likelihood: nothing is fine-tuned
         self.prompted = bool(getattr(self.adapter, "prompted", False))
+        check_adapter_options(self.config, self.adapter_name, self.prompted)
         if self.prompted and self.config.train_stages:
             raise UserError(f"--train-stages: {self.config.model} is evaluated prompted (adapter {self.adapter_name}), "
                             "which fine-tunes nothing (fix: drop --train-stages, or --adapter hf for an encoder)")
@@ -157,6 +163,17 @@ class Runner:
         return out
 
     def run_task(self, sel, seed: int) -> list[CellResult]:
+        """The task's cells for one seed. Evaluated cells are written as each finishes; missing ones
+        only once the task is through: an error about the model (weights that do not load) then stops
+        the run with nothing written that reads as a per-cell data gap."""
+        cells = self.task_cells(sel, seed)
+        if is_main_process():
+            for cell in cells:
+                if cell.status == "missing":
+                    write_cell(self.output, cell)
+        return cells
+
+    def task_cells(self, sel, seed: int) -> list[CellResult]:
         spec = sel.task
         split, _ = self.config.split_for(spec.name, spec.eval_splits[0])
         if split not in spec.splits:
@@ -169,6 +186,8 @@ class Runner:
             try:
                 data[lang] = self.load(sel, split, lang, stand_in_for=None if split in spec.eval_splits
                                        else spec.eval_splits[0])
+            except DataFileError:  # the file is there but cannot be read: the user's to repair, not a gap
+                raise
             except UserError as err:
                 if lang in (self.config.languages_for(spec.name) or ()):
                     raise UserError(f"{spec.name}/{lang}: you asked for this language but its data is missing: {err}") from None
@@ -328,9 +347,7 @@ class Runner:
         cell = CellResult(task=sel.task.name, address=sel.address, group=sel.group, language=lang, split=split,
                           seed=seed, status="missing", missing_reason=reason, flags=list(flags),
                           info={"fingerprint": None})
-        if is_main_process():
-            write_cell(self.output, cell)
-        return cell
+        return cell  # written by run_task
 
     def evaluate_cell(self, sel, lang, split, seed, loaded, model, choice, flags) -> CellResult:
         spec = sel.task
@@ -388,6 +405,22 @@ class Runner:
         if is_main_process():
             write_cell(self.output, cell)
         return cell
+
+
+def unknown_language_error(unknown: list[str], where: str, offered) -> UserError:
+    """``--languages`` named languages the selected task(s) do not have: each with its did-you-mean."""
+    from xbench.languages.suggest import language_hint
+
+    hints = {word: language_hint(word, offered) for word in unknown}
+    several = len(unknown) > 1
+    text = (f"--languages: unknown language{'s' if several else ''} {', '.join(repr(w) for w in unknown)} "
+            f"for task{'s' if ',' in where else ''} {where}")
+    if several:
+        text += "".join(f"; '{w}': {h}" for w, h in hints.items() if h)
+    elif hints[unknown[0]]:
+        text += f"; {hints[unknown[0]]}"
+    return UserError(f"{text} (languages on offer: {' '.join(sorted(offered))}) (fix: give ISO 639-1 codes from "
+                     f"that list, comma-separated; `xbench languages` lists codes and names)")
 
 
 def intermediate_record(manifest: dict, task: str, split: str) -> tuple[dict, list[str]]:

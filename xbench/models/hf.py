@@ -80,8 +80,14 @@ class HFAdapter:
         if not self.allow_pickle:
             kwargs.setdefault("use_safetensors", True)
         kwargs.setdefault("weights_only", True)
+        from safetensors import SafetensorError
+
         try:
             return cls.from_pretrained(path, **kwargs)
+        except SafetensorError as exc:  # e.g. a cut-short model.safetensors: named, with its sizes
+            from xbench.models.weights_check import damaged_weights_error
+
+            raise damaged_weights_error(path, exc) from None
         except ValueError as exc:
             if needs_remote_code(exc):
                 raise remote_code_error(path) from None

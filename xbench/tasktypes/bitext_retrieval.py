@@ -272,9 +272,13 @@ class BitextRetrieval(TaskType):
         threshold, tuned_on = None, None
         if cell is not None and cell.loaded.split != dev_split:
             dev = cell.load(dev_split)  # the threshold comes from dev ("sample") gold, applied here
+            if not dev.gold:
+                raise self._no_gold(dev, f"the {dev_split} split the threshold of {cell.loaded.split} is tuned on")
             dev_pairs = candidates(dev.dataset.to_list())
-            threshold = select_threshold(dev_pairs, set(map(tuple, dev.gold or []))).threshold
+            threshold = select_threshold(dev_pairs, set(map(tuple, dev.gold))).threshold
             tuned_on = dev_split
+        elif gold is None:
+            raise self._no_gold(cell.loaded if cell is not None else None, "the split evaluated")
         result = evaluate(pairs, gold, threshold=threshold)
         info |= {"duplicates": duplicates,
                  "threshold": result.threshold, "threshold_tuned_on": tuned_on or cell.loaded.split if cell else None,
@@ -292,6 +296,18 @@ class BitextRetrieval(TaskType):
         sources = {r["source_id"] for r in examples if r.get("source")}
         reference = GoldPairs.of(gold, sources) if gold is not None else None
         return CellOutput([predicted], [reference], records, ("tsv", text), info, flags, n_items=len(sources))
+
+
+    def _no_gold(self, loaded, role: str) -> UserError:
+        """No gold pairs where the mining threshold must be tuned: which cell, which files, the way out."""
+        if loaded is None:
+            return UserError(f"{self.spec['name']}: no gold pairs to tune the mining threshold on "
+                             f"(fix: evaluate through xbench eval, which reads the split's gold file)")
+        pair = f"{loaded.language}-en"
+        return UserError(f"{self.spec['name']}/{loaded.language} ({pair}): no gold pairs for {role} "
+                         f"({loaded.split}; read {', '.join(loaded.files) or loaded.source}) (fix: put the {pair} "
+                         f"gold file ({pair}.<split>.gold, <source-id><TAB><en-id> per line) beside them, as the "
+                         f"data layout's `gold:` option names it)")
 
 
 class _Callable:

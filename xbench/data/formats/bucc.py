@@ -41,14 +41,24 @@ def load(path: Path, *, target: str | Path | None = None, gold: str | Path | Non
         yield from _sentences(Path(target), "target", skips)
 
 
+GOLD_FIX = "one <source-id><TAB><en-id> line per gold pair, as in the BUCC 2018 release"
+
+
 def load_gold(path: str | Path, skips: SkipLog | None = None) -> list[tuple[str, str]]:
-    pairs = []
+    pairs, bad = [], []
     for lineno, line in iter_lines(Path(path)):
         if not line.strip():
             continue
         parts = line.split("\t")
         if len(parts) != 2:
-            skip_or_raise(skips, path, lineno, f"gold line with {len(parts)} fields, expected 2", FIX)
+            reason = f"gold line with {len(parts)} field{'s' if len(parts) != 1 else ''}, expected 2"
+            bad.append((lineno, reason))
+            skip_or_raise(skips, path, lineno, reason, GOLD_FIX)
             continue
         pairs.append((parts[0].strip(), parts[1].strip()))
+    # no pair at all: every score would be 0 (and no threshold could be tuned), so it is the file's error
+    if not pairs:
+        skipped = "its one line was" if len(bad) == 1 else f"all {len(bad)} lines were"
+        why = f": {skipped} skipped (the first: {bad[0][1]})" if bad else " (only blank lines)"
+        require(path, False, "no gold pairs" + why, GOLD_FIX, line=bad[0][0] if bad else None)
     return pairs
