@@ -24,6 +24,30 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_JSONL = REPO / "benchmarks" / "results" / "latest.jsonl"
 
 
+def step_arguments(doc: str, *, model: str | None = "minilm-l6", repeats: int | None = 3):
+    """The parser every step starts from: --model (an alias), --repeats, --data-dir, --out."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    if model is not None:
+        ap.add_argument("--model", default=model)
+    if repeats is not None:
+        ap.add_argument("--repeats", type=int, default=repeats)
+    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("XBENCH_DATA_DIR", "../shared/data")))
+    ap.add_argument("--out", type=Path)
+    return ap
+
+
+def installed_model(rec, step: str, alias: str) -> str | None:
+    """The alias's folder; when its package is not installed, the step is recorded as skipped and None."""
+    from benchmarks.encoder_eval import model_path
+
+    base = model_path(alias)
+    if base is None:
+        rec.write(step, model=alias, skipped=f"model alias {alias} is not installed")
+    return base
+
+
 def git_hash() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True,

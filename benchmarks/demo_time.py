@@ -7,13 +7,12 @@ Records the wall time and the printed table (benchmarks/demo/RESULTS.md holds th
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import Recorder, run_process, xbench_cmd
+from benchmarks.common import Recorder, run_process, step_arguments, xbench_cmd
 
 ARGS = ["eval", "--model", "minilm-l6", "--tasks", "panx,udpos,xcopa,xtreme/tatoeba", "--split", "panx=dev",
         "--train-stages", "xcopa=copa:train", "--languages",
@@ -22,9 +21,7 @@ ARGS = ["eval", "--model", "minilm-l6", "--tasks", "panx,udpos,xcopa,xtreme/tato
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("XBENCH_DATA_DIR", "../shared/data")))
-    ap.add_argument("--out", type=Path)
+    ap = step_arguments(__doc__, model=None, repeats=None)
     args = ap.parse_args(argv)
     rec = Recorder(args.out)
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,14 +14,11 @@ allocator as ``xbench`` does (a process-wide setting, so both loops run with it)
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import Recorder, alternate, median, progress, timed
-from benchmarks.encoder_eval import model_path
+from benchmarks.common import Recorder, alternate, installed_model, median, progress, step_arguments, timed
 
 MODEL_FIELDS = ("input_ids", "attention_mask", "token_type_ids", "labels")
 
@@ -77,21 +74,16 @@ def run_trainer(base, tt, features, recipe, work: Path, seed: int):
 def main(argv=None) -> None:
     import transformers
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default="minilm-l6")
+    ap = step_arguments(__doc__)
     ap.add_argument("--examples", type=int, default=3200, help="training sentences (32 per optimiser step)")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("XBENCH_DATA_DIR", "../shared/data")))
-    ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     from xbench.engine.device import pick_device
 
     transformers.logging.set_verbosity_error()
     pick_device("cpu")
     rec = Recorder(args.out)
-    base = model_path(args.model)
+    base = installed_model(rec, "finetune_speed", args.model)
     if base is None:
-        rec.write("finetune_speed", model=args.model, skipped=f"model alias {args.model} is not installed")
         return
     tt, features, recipe = panx_features(base, args.examples, args.data_dir)
     tokens = sum(tt.length(f) for f in features)

@@ -11,14 +11,12 @@ Each point is the median of ``--repeats``; points are measured smallest first, r
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import Recorder, alternate, median, progress, timed
-from benchmarks.encoder_eval import LABELS, load_examples, make_checkpoint, model_path
+from benchmarks.common import Recorder, alternate, installed_model, median, progress, step_arguments, timed
+from benchmarks.encoder_eval import LABELS, load_examples, make_checkpoint
 
 
 def main(argv=None) -> None:
@@ -30,20 +28,15 @@ def main(argv=None) -> None:
     from xbench.engine.inference import run_batches
     from xbench.tasktypes.classification import SequenceClassification
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default="minilm-l6")
+    ap = step_arguments(__doc__)
     ap.add_argument("--eval-sizes", default="100,300,1000,2490")
     ap.add_argument("--lengths", default="32,64,128,256")
     ap.add_argument("--train-sizes", default="320,640,1280")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("XBENCH_DATA_DIR", "../shared/data")))
-    ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     transformers.logging.set_verbosity_error()
     rec = Recorder(args.out)
-    base = model_path(args.model)
+    base = installed_model(rec, "growth", args.model)
     if base is None:
-        rec.write("growth", model=args.model, skipped=f"model alias {args.model} is not installed")
         return
     cpu = torch.device("cpu")
     work = Path(tempfile.mkdtemp(prefix="xbench-growth-"))

@@ -9,14 +9,13 @@ pre-tokenised, length-sorted, dynamically padded batches of 32 (mining itself is
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import Recorder, alternate, median, progress, run_process, timed, xbench_cmd
-from benchmarks.encoder_eval import model_path
+from benchmarks.common import (Recorder, alternate, installed_model, median, progress, run_process, step_arguments,
+                               timed, xbench_cmd)
 
 
 def sentences(langs, limit, data_dir) -> dict[str, list[str]]:
@@ -37,19 +36,14 @@ def main(argv=None) -> None:
     import transformers
     from transformers import AutoModel, AutoTokenizer
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default="minilm-l6")
+    ap = step_arguments(__doc__)
     ap.add_argument("--languages", default="", help="comma-separated (default: all 36 of xtreme/tatoeba)")
     ap.add_argument("--limit", type=int, default=0, help="pairs per language (0: all)")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("XBENCH_DATA_DIR", "../shared/data")))
-    ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     transformers.logging.set_verbosity_error()
     rec = Recorder(args.out)
-    base = model_path(args.model)
+    base = installed_model(rec, "tatoeba", args.model)
     if base is None:
-        rec.write("tatoeba", model=args.model, skipped=f"model alias {args.model} is not installed")
         return
     langs = [l for l in args.languages.split(",") if l]
     texts = sentences(langs, args.limit or None, args.data_dir)
