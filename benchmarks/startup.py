@@ -45,7 +45,9 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     rec = Recorder(args.out)
-    env = {k: v for k, v in os.environ.items() if k != "XBENCH_TASK_PATH"}
+    # PYTHONDONTWRITEBYTECODE (set in some sandboxes and CI images) would keep the cold run from writing the
+    # bytecode the warm run is meant to reuse: every "warm" run would compile every module again
+    env = {k: v for k, v in os.environ.items() if k not in ("XBENCH_TASK_PATH", "PYTHONDONTWRITEBYTECODE")}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name, cmd_args in COMMANDS.items():

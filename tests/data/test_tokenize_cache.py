@@ -71,3 +71,23 @@ def test_tokenizer_identity_of_the_real_minilm_tokenizer():
     assert tokenizer_identity(a) == tokenizer_identity(b)
     b.add_tokens(["zzzunseen"])
     assert tokenizer_identity(a) != tokenizer_identity(b)
+
+
+def test_tokenizer_identity_is_by_content_not_by_folder(tmp_path, isolated_home):
+    """The same tokenizer saved in two folders has one identity (cache entries are keyed by what the
+    tokenizer is, never by where it lives); the folder's files edited give another."""
+    tokenizers = pytest.importorskip("tokenizers")
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "b", "c"])}
+    core = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="[UNK]"))
+    core.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
+    fast = PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]", pad_token="[PAD]")
+    for name in ("one", "two"):
+        fast.save_pretrained(tmp_path / name)
+    one, two = (PreTrainedTokenizerFast.from_pretrained(tmp_path / n) for n in ("one", "two"))
+    assert one.name_or_path != two.name_or_path
+    assert tokenizer_identity(one) == tokenizer_identity(two)
+    fast.add_tokens(["d"])
+    fast.save_pretrained(tmp_path / "two")
+    assert tokenizer_identity(PreTrainedTokenizerFast.from_pretrained(tmp_path / "two")) != tokenizer_identity(one)

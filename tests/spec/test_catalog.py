@@ -81,7 +81,10 @@ def test_group_addressing(tmp_path):
         cat.select("g/nope")
 
 
-def test_index_cache_reused_and_invalidated_by_mtime(tmp_path):
+def test_index_cache_reused_and_invalidated_by_mtime(tmp_path, monkeypatch):
+    from xbench.spec import index_cache
+
+    monkeypatch.setattr(index_cache, "RACY_SECONDS", 0)  # files written just now count as settled here
     for i in range(20):
         (tmp_path / f"t{i}.yaml").write_text(TASK.format(name=f"t{i}"))
     reg = registry_with(tmp_path)

@@ -118,14 +118,68 @@ def read_manifest(name: str, file: Path) -> Manifest:
     import yaml
 
     try:
-        # libyaml's parser when built in: the same documents, ten times faster (every run reads every manifest)
-        doc = yaml.load(Path(file).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = Path(file).read_text(encoding="utf-8")
+        doc = _parsed_before(text)
+        if doc is None:
+            # libyaml's parser when built in: the same documents, ten times faster (every run reads every manifest)
+            doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            _keep_parsed(text, doc)
     except (OSError, yaml.YAMLError) as err:
         raise LayoutError(f"{file}: cannot read layout manifest '{name}': {err}".replace("\n", " ")) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("tasks", {}), dict):
         raise LayoutError(f"{file}: layout manifest '{name}' must be a mapping with a `tasks:` mapping "
                           "(fix: see xbench/data/manifest.py for the format)")
     return Manifest(doc.get("layout", name), Path(file), doc)
+
+
+PARSED_FORMAT = 1
+
+
+def _parsed_path(text: str) -> Path:
+    """Where a manifest's parsed form is kept: named by a hash of its text (and of the parser), so an
+    edited manifest is parsed again and a copied one is not."""
+    import hashlib
+
+    import yaml
+
+    from xbench.paths import xbench_home
+
+    ident = f"{PARSED_FORMAT}\0{yaml.__version__}\0{hasattr(yaml, 'CSafeLoader')}\0{text}"
+    return xbench_home() / "cache" / "manifests" / (hashlib.sha256(ident.encode()).hexdigest()[:32] + ".json")
+
+
+def _parsed_before(text: str) -> dict | None:
+    """The manifest as parsed by an earlier run (JSON reads ~10x faster than YAML), if kept and intact."""
+    import json
+
+    try:
+        stored = json.loads(_parsed_path(text).read_text(encoding="utf-8"))
+        doc = stored["doc"]
+        return doc if stored["check"] == _parsed_check(doc) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _parsed_check(doc) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _keep_parsed(text: str, doc) -> None:
+    """Keep the parsed form, only when JSON gives it back exactly (YAML's integer keys, dates or NaN
+    would not survive: such a manifest is parsed every time)."""
+    import json
+
+    from xbench.paths import write_atomic
+
+    try:
+        if json.loads(json.dumps(doc)) != doc:
+            return
+        write_atomic(_parsed_path(text), json.dumps({"check": _parsed_check(doc), "doc": doc}))
+    except (TypeError, ValueError, OSError):
+        pass  # only saves time
 
 
 @functools.lru_cache(maxsize=None)
@@ -166,8 +220,54 @@ def select_layout(directory: Path, name: str | None = None, registry=None) -> tu
         root = manifest.matches(directory)
         if root is not None:
             return manifest, root
+    inside = _enclosing_root(directory, layouts)
+    if inside is not None:  # e.g. --data-dir shared/data/xcopa for shared/data
+        parent, manifest, tasks = inside
+        what = f"the folder of task{'s' if len(tasks) > 1 else ''} {', '.join(tasks)}" if tasks else "a folder"
+        raise LayoutError(f"cannot tell the layout of {directory}: it looks like {what} inside the data root "
+                          f"{parent} (layout '{manifest.name}') (fix: pass "
+                          f"{'its parent' if parent == directory.resolve().parent else 'the data root'} {parent} "
+                          "as --data-dir / XBENCH_DATA_DIR)")
     raise LayoutError(f"cannot tell the layout of {directory}: no marker files of the layouts "
                       f"{', '.join(m.name for m in layouts)} found (fix: pass --layout NAME)")
+
+
+def _entry_paths(entry) -> list[str]:
+    """Every path pattern of a task entry of a manifest (splits, files, by_language, english)."""
+    if isinstance(entry, list):
+        return [p for e in entry for p in _entry_paths(e)]
+    if not isinstance(entry, dict):
+        return []
+    out = [entry["path"]] if isinstance(entry.get("path"), str) else list(entry.get("path") or [])
+    for key in ("files", "splits", "by_language", "english"):
+        value = entry.get(key)
+        out += _entry_paths(list(value.values()) if isinstance(value, dict) else value)
+    return [p for p in out if isinstance(p, str)]
+
+
+def _enclosing_root(directory: Path, layouts: list[Manifest], depth: int = 3):
+    """(data root above ``directory``, its layout, tasks whose files lie in ``directory``) when a
+    parent up to ``depth`` levels up is a data root in a known layout; else None."""
+    import fnmatch
+    import re
+
+    directory = directory.resolve()
+    for parent in list(directory.parents)[:depth]:
+        for manifest in layouts:
+            root = manifest.matches(parent)
+            if root is None or not directory.is_relative_to(root.resolve()):
+                continue
+            parts = directory.relative_to(root.resolve()).parts
+            tasks = []
+            for name, entry in (manifest.doc.get("tasks") or {}).items():
+                for pattern in _entry_paths(entry):
+                    # placeholders ({lang}, {code}) match any folder name; {root}/ is the root itself
+                    have = re.sub(r"\{[^{}]*\}", "*", pattern.removeprefix("{root}/")).split("/")
+                    if len(have) > len(parts) and all(fnmatch.fnmatchcase(p, h) for p, h in zip(parts, have)):
+                        tasks.append(name)
+                        break
+            return parent, manifest, tasks
+    return None
 
 
 # ---- resolving a cell -------------------------------------------------------------------------
