@@ -38,7 +38,7 @@ class HFAdapter:
         from transformers import AutoTokenizer
 
         try:
-            return AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
+            tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
         except OSError as exc:
             from xbench.models.aliases import alias_hint
 
@@ -46,10 +46,16 @@ class HFAdapter:
                             "(fix: give a "
                             "local checkpoint folder, a registered alias such as minilm-l6, or a hub id with "
                             "network access)") from None
-        except ValueError as exc:
+        except Exception as exc:  # noqa: BLE001 - a damaged tokenizer file (JSON, vocab, sentencepiece), named
+            from xbench.models.load_check import tokenizer_error
+
             if needs_remote_code(exc):
                 raise remote_code_error(path) from None
-            raise
+            raise tokenizer_error(path, exc) from None
+        from xbench.models.load_check import check_tokenizer_works
+
+        check_tokenizer_works(path, tokenizer)
+        return tokenizer
 
     def num_layers(self, path: str) -> int:
         from transformers import AutoConfig
@@ -59,6 +65,10 @@ class HFAdapter:
         except ValueError as exc:
             if needs_remote_code(exc):
                 raise remote_code_error(path) from None
+            if Path(path).is_dir():  # a config.json transformers refuses (a field of the wrong kind)
+                from xbench.models.load_check import config_error
+
+                raise config_error(path, exc) from None
             raise
         return getattr(cfg, "num_hidden_layers", None) or getattr(cfg, "n_layer", None) or 12
 
@@ -82,20 +92,34 @@ class HFAdapter:
         kwargs.setdefault("weights_only", True)
         from safetensors import SafetensorError
 
+        # a head of another label count may be re-initialised (the caller says so); every other weight
+        # that is new or of another shape is reported by checkpoint_misfit instead of transformers
+        head_may_differ = bool(kwargs.pop("ignore_mismatched_sizes", False))
         try:
-            return cls.from_pretrained(path, **kwargs)
+            model, info = cls.from_pretrained(path, ignore_mismatched_sizes=True, output_loading_info=True, **kwargs)
         except SafetensorError as exc:  # e.g. a cut-short model.safetensors: named, with its sizes
             from xbench.models.weights_check import damaged_weights_error
 
             raise damaged_weights_error(path, exc) from None
-        except ValueError as exc:
-            if needs_remote_code(exc):
-                raise remote_code_error(path) from None
-            raise
         except OSError as exc:
             if not self.allow_pickle and not Path(path).is_dir() and "safetensors" in str(exc):
                 raise pickle_error(path, "the hub has no safetensors weights for it") from None
             raise
+        except Exception as exc:  # noqa: BLE001 - named only when config.json alone cannot build the model
+            if isinstance(exc, ValueError) and needs_remote_code(exc):
+                raise remote_code_error(path) from None
+            from xbench.models.load_check import config_build_error
+
+            error = config_build_error(path, cls, exc)
+            if error is None:
+                raise
+            raise error from None
+        from xbench.models.load_check import checkpoint_misfit
+
+        misfit = checkpoint_misfit(path, model, info, head_may_differ)
+        if misfit is not None:
+            raise misfit
+        return model
 
 
 def make_adapter(registry, name: str, *, trust_remote_code: bool = False, allow_pickle: bool = False):

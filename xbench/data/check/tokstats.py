@@ -21,18 +21,26 @@ def load_tokenizer(model: str, registry=None):
         from xbench.registry import get_registry
 
         registry = get_registry()
+    from pathlib import Path
+
+    from xbench.models.load_check import check_tokenizer_works, tokenizer_error
+
     path = resolve_model(model, registry)
     try:
-        return AutoTokenizer.from_pretrained(path, trust_remote_code=False)  # never a model's own code
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)  # never a model's own code
     except Exception as err:  # noqa: BLE001 - any loading failure is reported as one line
         from xbench.models.hf import needs_remote_code, remote_code_error
 
         if needs_remote_code(err):
             raise remote_code_error(path, "measure with a tokenizer that needs no custom code (this check never "
                                     "runs any); `xbench eval --trust-remote-code` evaluates the model if you trust it") from None
+        if Path(path).is_dir() and not isinstance(err, OSError):  # a damaged file of a local folder, named
+            raise tokenizer_error(path, err) from None
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"cannot load a tokenizer from '{model}': {first} "
                         "(fix: pass a local model folder or a registered alias, see `xbench plugins`)") from None
+    check_tokenizer_works(path, tokenizer)
+    return tokenizer
 
 
 def measure(tokenizer, task_type, rows: list[dict]) -> dict:
