@@ -179,3 +179,29 @@ def test_json_carries_the_resampling_settings_and_unrounded_numbers(two_runs):
     assert out["settings"] == {"n_resamples": 200, "confidence": 0.9, "seed": 7, "correction": "bh"}
     # unrounded: the gains equal the exact accuracy differences to 1e-12
     # (test_gains_equal_the_accuracy_difference_and_mcnemar_matches_statsmodels)
+
+
+@pytest.mark.parametrize("args,says", [
+    (["gains", "--baseline", "nonee"], "--baseline nonee: no configuration 'nonee' among the 2 runs (did you mean "
+                                       "'none'?) (fix: use one of the runs' configurations: none, siqa)"),
+    (["gains", "--compare", "siq"], "--compare siq: no configuration 'siq'"),
+    (["gains", "--metric", "acc"], "--metric acc: no metric 'acc'"),
+    (["transfer-gap", "--baseline", "x"], "--baseline x: no configuration 'x'"),
+    (["correlate", "--x", "cc100", "--task", "xcopaa"], "--task xcopaa: no task 'xcopaa' among the 2 runs (did you "
+                                                       "mean 'xcopa'?)"),
+    (["consistency", "--pivot", "de"], "--pivot de: no language 'de' among the 2 runs (fix: use one of the runs' "
+                                       "languages: en, et, sw, zh)"),
+    (["robustness", "--baseline", "siqaa"], "--baseline siqaa: no configuration 'siqaa'"),
+])
+def test_an_option_naming_nothing_among_the_runs_is_one_line(two_runs, args, says):
+    a, b, *_ = two_runs
+    res = CliRunner().invoke(cli, ["analyze", *args, str(a), str(b), "--no-plots"])
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("xbench: error:")]
+    assert res.exit_code == 2 and len(lines) == 1 and says in lines[0], res.output
+
+
+def test_report_refuses_a_baseline_no_run_has(two_runs, tmp_path):
+    a, b, *_ = two_runs
+    res = CliRunner().invoke(cli, ["report", str(a), str(b), "--baseline", "nope", "--html", str(tmp_path / "r.html")])
+    assert res.exit_code == 2 and "--baseline nope: no configuration 'nope'" in res.output, res.output
+    assert not (tmp_path / "r.html").exists()

@@ -135,10 +135,66 @@ def test_cli_unknown_language_or_split_exits_2(original_root):
 def test_cli_on_fixture_root_reports_skips_with_location(original_root):
     result = CliRunner().invoke(cli, ["data", "check", "--data-dir", str(original_root), "--tasks", "qqp,anli",
                                       "--no-missing"])
+    # a malformed row is an error (evaluation would leave it out): the whole report, then exit 2
+    assert result.exit_code == 2, result.output
+    assert "error: qqp/validation/en: [malformed] 1 rows skipped as malformed" in result.stdout
+    assert "QQP/dev.tsv:5" in result.stdout and "6 cells: 3 found" in result.stdout
+    # rows dropped by an official rule and sizes that differ from the spec are notes, not errors
+    assert "\n  anli/train/en: [dropped] 1 rows skipped as dropped: label '-' is not in the layout's label_map" \
+        in result.stdout
+    assert "\n  anli/validation/en: [size]" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("xbench: error:")]
+    assert len(errors) == 1 and "data check: 1 problem in 1 cell" in errors[0], result.stderr
+    assert "qqp/validation/en [malformed] at " in errors[0] and "QQP/dev.tsv:5" in errors[0] and "(fix: " in errors[0]
+
+
+def test_cli_clean_check_exits_0_and_notes_do_not_fail_it(original_root):
+    result = CliRunner().invoke(cli, ["data", "check", "--data-dir", str(original_root), "--tasks", "anli",
+                                      "--no-missing"])
     assert result.exit_code == 0, result.output
-    assert "qqp/validation/en: [malformed] 1 rows skipped as malformed" in result.output
-    assert "QQP/dev.tsv:5" in result.output
-    assert "anli/train/en: [dropped] 1 rows skipped as dropped: label '-' is not in the layout's label_map" in result.output
+    assert "[dropped]" in result.stdout and "xbench: error" not in result.output
+
+
+def _root_with(tmp_path, rel: str, text: str):
+    root = tmp_path / "data"
+    (root / "download.log").parent.mkdir(parents=True, exist_ok=True)
+    (root / "download.log").write_text("x\n")  # XTREME's layout marker
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_cli_errors_exit_2_in_every_format_after_the_report(tmp_path, fmt):
+    rows = "".join(json.dumps({"premise": "p", "choice1": "a", "choice2": "b", "question": "cause", "label": label,
+                               "idx": idx}) + "\n" for idx, label in ((0, 0), (0, 1), (2, 2)))
+    root = _root_with(tmp_path, "xcopa/val.et.jsonl", rows)
+    result = CliRunner().invoke(cli, ["data", "check", "--data-dir", str(root), "--tasks", "xcopa", "--languages",
+                                      "et", "--split", "validation", "--format", fmt])
+    assert result.exit_code == 2, result.output
+    # the repeated idx and the label naming no choice: 2 problems in 1 cell
+    assert result.stderr.count("\n") == 1 and "data check: 2 problems in 1 cell" in result.stderr, result.stderr
+    if fmt == "json":
+        kinds = {p["kind"]: p["error"] for p in json.loads(result.stdout)[0]["problems"]}
+        assert kinds["duplicate_id"] is True and kinds["label_invalid"] is True
+        assert "label_outside_spec" not in kinds  # the same row is not counted twice
+    else:
+        assert "duplicate_id" in result.stdout
+
+
+def test_repeated_ids_where_the_type_allows_them_are_a_note(catalog, tmp_path):
+    """Extractive QA data repeats ids (XTREME's TyDiQA split): reported, not an error; XCOPA's are."""
+    from xbench.data.check.problems import row_problems
+    from xbench.data.api import task_type_of
+
+    qa = [{"id": "1", "title": "t", "question": "q", "context": "c", "answers": {"text": ["c"], "answer_start": [0]},
+           "_file": "f", "_line": i} for i in (1, 2)]
+    problem = next(p for p in row_problems(task_type_of(catalog.task("tydiqa")), {}, qa) if p.kind == "duplicate_id")
+    assert problem.error is False
+    mc = [{"id": "1", "context": "p", "question": "cause", "choices": ["a", "b"], "label": 0, "_file": "f",
+           "_line": i} for i in (1, 2)]
+    problem = next(p for p in row_problems(task_type_of(catalog.task("xcopa")), {}, mc) if p.kind == "duplicate_id")
+    assert problem.error is True
 
 
 def test_cli_layouts():

@@ -12,6 +12,7 @@ from xbench.data.flags import describe
     ("intermediate_parallel_to_eval:xnli.validation.de", "parallel"), ("prompted_0shot", "prompted"),
     ("perturbed:typo:0.1", "--perturb"), ("bucc_duplicates=all", "duplicate"), ("dev_as_test", "dev"),
     ("validation_as_test", "validation split stands in"), ("encoder_not_finetuned", "fine-tuned"),
+    ("skipped_rows=2", "malformed rows"),
 ])
 def test_engine_and_data_flags_are_described(flag, words):
     assert words in describe(flag)

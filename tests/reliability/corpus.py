@@ -110,6 +110,32 @@ case("spec", "include-a-folder", VALIDATE, ["my_task.yaml:1:", "include"],
 case("spec", "language-code-uppercase-word", VALIDATE, ["my_task.yaml:7:", "languages.1", "ISO 639"],
      spec(SPEC_HEAD.replace("[en, de]", "[en, German]") + SPEC_DATA))
 case("spec", "no-such-file", "tasks validate {tmp}/nope.yaml", ["nope.yaml", "no such file"])
+case("spec", "duplicate-labels", VALIDATE, ["my_task.yaml:14:", "field 'labels'", "'a' listed twice", "fix:"],
+     spec(SPEC_HEAD + SPEC_DATA.replace("labels: [a, b]", "labels: [a, b, a]")))
+# a pattern or type violation says what is wanted in words, never the schema's regex or its description
+case("spec", "name-not-lowercase", VALIDATE, ["my_task.yaml:1:", "field 'name'", "'My-Task' is not a lowercase name",
+                                             "fix: give a lowercase name like my_task"],
+     spec(SPEC_HEAD.replace("name: my_task", "name: My-Task") + SPEC_DATA))
+case("spec", "fields-not-a-mapping", VALIDATE, ["my_task.yaml:13:", "field 'fields'", "must be mapping",
+                                               "fix: write mapping here, e.g. `{key: value}`"],
+     spec(SPEC_HEAD + SPEC_DATA.replace("{text_a: s1, label: label}", "text_a")))
+# a spec on XBENCH_TASK_PATH, asked for by name with `xbench eval --tasks NAME`
+ON_PATH = {"XBENCH_TASK_PATH": "{tmp}/tasks"}
+EVAL_OWN = "eval --model {model} --tasks my_task --no-finetune --limit 2 --data-dir {data} --output {out}"
+case("spec", "same-name-as-a-built-in", EVAL_OWN.replace("my_task", "xcopa"),
+     ["tasks/xcopa.yaml:1:", "duplicate task 'xcopa'", "tasks/xtreme_r/xcopa.yaml", "fix: rename one"],
+     spec(SPEC_HEAD.replace("my_task", "xcopa") + SPEC_DATA, "tasks/xcopa.yaml"), env=ON_PATH)
+case("spec", "asked-for-but-bad-yaml", EVAL_OWN, ["tasks/my_task.yaml:", "invalid YAML", "fix:"],
+     spec(SPEC_HEAD + SPEC_DATA.replace("  format", "\tformat"), "tasks/my_task.yaml"), env=ON_PATH)
+case("spec", "asked-for-but-schema-invalid", EVAL_OWN, ["tasks/my_task.yaml:8:", "field 'metrics'", "must be list"],
+     spec(SPEC_HEAD.replace("metrics: [accuracy]", "metrics: accuracy") + SPEC_DATA, "tasks/my_task.yaml"), env=ON_PATH)
+case("spec", "asked-for-but-unknown-metric", EVAL_OWN, ["tasks/my_task.yaml:8:", "unknown metric 'acuracy'",
+                                                       "did you mean 'accuracy'?"],
+     spec(SPEC_HEAD.replace("[accuracy]", "[acuracy]") + SPEC_DATA, "tasks/my_task.yaml"), env=ON_PATH)
+# a valid task whose data is nowhere: every cell missing is no run (it stored one, exit 0)
+case("spec", "own-task-no-data-anywhere", EVAL_OWN,
+     ["--data-dir", "no cell could be evaluated", "my_task [test] (en, de)", "no data for my_task/test/<lang>", "fix:"],
+     spec(SPEC_HEAD + SPEC_DATA, "tasks/my_task.yaml"), env=ON_PATH)
 
 # ---- experiment: `xbench run FILE --dry-run` ------------------------------------------------------------
 
@@ -147,6 +173,30 @@ case("experiment", "a-folder-not-a-file", "run {tmp} --dry-run", ["no such exper
 case("experiment", "cpus-zero", RUN, ["exp.yaml:6:", "field 'resources.cpus'", "fix:"],
      exp(EXP + "resources: {cpus: 0}\n"))
 case("experiment", "no-such-file", "run {tmp}/nope.yaml --dry-run", ["nope.yaml"])
+case("experiment", "target-split-typo", RUN, ["exp.yaml:5:", "field 'targets.0.xnli.split'", "no split 'valdation'",
+                                              "did you mean 'validation'?", "fix:"],
+     exp(EXP.replace("[xcopa]", "\n  - xnli: {split: valdation}")))
+case("experiment", "target-group-split-typo", RUN, ["exp.yaml:5:", "target xtreme/xnli", "no split 'valdation'",
+                                                    "did you mean 'validation'?"],
+     exp(EXP.replace("[xcopa]", "\n  - xtreme: {split: 'xnli=valdation'}")))
+case("experiment", "target-stage-split-typo", RUN, ["exp.yaml:5:", "train_stages", "mnli has no split 'trian'",
+                                                    "did you mean 'train'?"],
+     exp(EXP.replace("[xcopa]", "\n  - xnli: {train_stages: 'mnli:trian'}")))
+case("experiment", "intermediate-split-typo", RUN, ["exp.yaml:4:", "field 'intermediate.a.tasks.0'",
+                                                    "no split 'valdation'", "did you mean 'validation'?"],
+     exp(EXP.replace("{none: none}", "\n  a: {tasks: ['xnli:valdation']}")))
+case("experiment", "own-target-no-data-anywhere", "run {tmp}/exp.yaml --data-dir {data} --output {out}",
+     ["exp.yaml (--data-dir", "no cell could be evaluated", "my_task [test] (en, de)", "fix:"],
+     lambda ws: (spec(SPEC_HEAD + SPEC_DATA, "tasks/my_task.yaml")(ws), ws.write("exp.yaml", EXP.replace(
+         "[minilm-l6]", f"[{ws.model}]").replace("[xcopa]", "[my_task]") + "limit: 2\n")),
+     env={"XBENCH_TASK_PATH": "{tmp}/tasks"})
+case("experiment", "model-alias-typo", RUN, ["exp.yaml:2:", "field 'models.0'", "did you mean the alias 'minilm-l6'?"],
+     exp(EXP.replace("[minilm-l6]", "[minilm-l66]")))
+case("experiment", "name-with-a-space", RUN, ["exp.yaml:1:", "field 'experiment'", "'my exp' is not a name",
+                                              "fix: give a name like"], exp(EXP.replace("experiment: x", "experiment: my exp")))
+case("experiment", "configuration-name-with-a-space", RUN, ["exp.yaml:3:", "field 'intermediate'",
+                                                            "'my conf' is not a configuration name", "fix: name the"],
+     exp(EXP.replace("{none: none}", "{'my conf': none}")))
 
 # ---- data: `xbench eval --languages L` reading a bad file (a named language's data must load) --------
 
@@ -207,6 +257,46 @@ case("data", "gold-file-blank", "eval --model {model} --tasks bucc2018 --split d
      "--data-dir {data} --output {out} --languages zh", ["zh-en.dev.gold", "no gold pairs (only blank lines)", "fix:"],
      lambda ws: (ws.write("data/bucc2018/zh-en.dev.zh", "zh-1\tx\n"), ws.write("data/bucc2018/zh-en.dev.en", "en-1\tx\n"),
                  ws.write("data/bucc2018/zh-en.dev.gold", "\n\n")))
+# a training file that is there but holds nothing stops the run (it used to leave every cell "missing", exit 0)
+EVAL_PANX = ("eval --model {model} --tasks panx --split dev --languages de --limit 2 --train-limit 2 --data-dir {data} "
+             "--output {out}")
+PANX_DEV = "Berlin\tB-LOC\nist\tO\n\nHans\tB-PER\nlacht\tO\n"
+case("data", "empty-train-file", EVAL_PANX, ["train-en.tsv", "empty", "training data of stage panx:train, en", "fix:"],
+     lambda ws: (ws.write("data/panx/dev-de.tsv", PANX_DEV), ws.write("data/panx/train-en.tsv", "")))
+case("data", "blank-train-file", EVAL_PANX.replace(" --languages de", ""),
+     ["train-en.tsv", "only blank lines", "training data of stage panx:train, en", "fix:"],
+     lambda ws: (ws.write("data/panx/dev-de.tsv", PANX_DEV), ws.write("data/panx/train-en.tsv", "\n\n  \n")))
+EVAL_XCOPA = ("eval --model {model} --tasks xcopa --split validation --languages et --no-finetune --limit 3 "
+              "--data-dir {data} --output {out}")
+
+
+def xcopa_rows(*edits, lang="et"):
+    """XCOPA jsonl rows (CRLF, as released) with ``edits`` (index -> changed keys) applied."""
+    rows = [{"premise": f"p{i}", "choice1": "a", "choice2": "b", "question": "cause", "label": i % 2, "idx": i}
+            for i in range(3)]
+    for index, change in edits:
+        rows[index].update(change)
+    return lambda ws: ws.write(f"data/xcopa/val.{lang}.jsonl", "".join(json.dumps(r) + "\r\n" for r in rows))
+
+
+case("data", "choice-label-outside-choices", EVAL_XCOPA,
+     ["val.et.jsonl:2:", "label 2 is outside {0, 1}", "choice1/choice2", "fix:"], xcopa_rows((1, {"label": 2})))
+case("data", "duplicate-item-id", EVAL_XCOPA,
+     ["val.et.jsonl:3:", "item id '0' occurs twice (first at line 1)", "fix:"], xcopa_rows((2, {"idx": 0})))
+case("data", "skipped-row-misaligns-parallel-english", EVAL_XCOPA,
+     ["val.et.jsonl:2:", "malformed row(s) were skipped", "cannot be aligned by position", "copa/validation/en",
+      "fix:"],
+     lambda ws: (xcopa_rows(lang="en")(ws), ws.write("data/xcopa/val.et.jsonl", (ws.data / "xcopa" / "val.en.jsonl")
+                 .read_text().replace('"p1"', '"p1', 1))))
+case("data", "empty-intermediate-file", "run {tmp}/exp.yaml --dry-run --data-dir {data} --output {out}",
+     ["dev-en.tsv", "empty", "training data of intermediate task xnli:validation, en", "fix:"],
+     lambda ws: (ws.write("data/xnli/dev-en.tsv", ""), ws.write("exp.yaml", EXP.replace(
+         "{none: none}", "{a: {tasks: ['xnli:validation']}}").replace("[xcopa]", "[xnli]"))))
+case("data", "data-dir-a-task-folder", EVAL_XNLI.replace("--data-dir {data}", "--data-dir {data}/xnli"),
+     ["/xnli", "looks like the folder of task", "xnli", "fix: pass its parent", "as --data-dir"])
+case("data", "data-check-finds-malformed-rows", "data check --data-dir {data} --tasks xnli --languages de",
+     ["data check: 1 problem in 1 cell", "xnli/validation/de [malformed]", "dev-de.tsv:2", "fix:"],
+     data_file("a\tb\tentailment\nonly one column\nc\td\tneutral\n"))
 
 # ---- model: `xbench eval --model FOLDER` --------------------------------------------------------------
 
@@ -231,7 +321,7 @@ case("model", "config-a-list", EVAL_MODEL, ["config.json", "must be a JSON objec
 case("model", "config-without-model-type", EVAL_MODEL, ["config.json", "no 'model_type' key", "fix:"],
      model_edit(lambda m: (m / "config.json").write_text("{}")))
 case("model", "experiment-model-missing", "run {tmp}/exp.yaml --dry-run --output {out}",
-     ["--model /nonexistent/model", "no such folder", "fix:"],
+     ["exp.yaml:2:", "field 'models.0'", "/nonexistent/model: no such folder", "fix:"],
      lambda ws: ws.write("exp.yaml", EXP.replace("[minilm-l6]", "[/nonexistent/model]")))
 case("model", "no-tokenizer", EVAL_MODEL, ["--model", "no tokenizer files", "save_pretrained"],
      model_edit(lambda m: [(m / n).unlink() for n in ("tokenizer.json", "tokenizer_config.json")]))
@@ -283,6 +373,92 @@ def phase2_with_cut_weights(ws):
 
 case("model", "weights-truncated-in-a-run-job", "run {tmp}/exp.yaml --data-dir {data} --output {out}",
      CUT + ["bytes the header declares"], phase2_with_cut_weights)
+
+# a config.json that does not describe its weights: transformers would newly initialise the weights that
+# do not fit and evaluate random ones; only a task head may be new (EVAL_LOADS: the folder itself is loaded)
+
+
+def config_edit(**fields):
+    def edit(m):
+        doc = json.loads((m / "config.json").read_text())
+        (m / "config.json").write_text(json.dumps({**doc, **fields}))
+    return edit
+
+
+def with_bert_prefix(m):
+    """Weights saved from a model with a head (named 'bert.…', as hub BERT checkpoints are)."""
+    from transformers import BertForSequenceClassification
+
+    BertForSequenceClassification.from_pretrained(m, num_labels=3).save_pretrained(m)
+
+
+REFIT = "restore config.json as it was saved with the weights"
+case("model", "config-hidden-size-changed", EVAL_LOADS,
+     ["model/config.json:", "bert.embeddings.word_embeddings.weight", "[120, 32] in the checkpoint",
+      "[120, 64] by config.json", "hidden_size", REFIT], model_edit(config_edit(hidden_size=64)))
+case("model", "config-more-layers-than-weights", EVAL_LOADS,
+     ["model/config.json:", "lack bert.encoder.layer.2.", "newly initialised", REFIT],
+     model_edit(config_edit(num_hidden_layers=4)))
+case("model", "config-fewer-layers-than-weights", EVAL_LOADS,
+     ["model/config.json:", "encoder.layer.1.", "would be dropped", REFIT], model_edit(config_edit(num_hidden_layers=1)))
+case("model", "config-model-type-changed", EVAL_LOADS,
+     ["model/config.json:", "model_type 'roberta'", "roberta.embeddings.word_embeddings.weight", "'bert.…'",
+      "fix: set model_type"], model_edit(lambda m: (with_bert_prefix(m), config_edit(model_type="roberta")(m))))
+case("model", "config-model-type-relabelled", EVAL_LOADS,
+     ["model/config.json:", "model_type is 'roberta'", "saved from BertModel", "fix: set model_type back to 'bert'"],
+     model_edit(config_edit(model_type="roberta")))
+case("model", "config-negative-max-positions", EVAL_LOADS,
+     ["model/config.json:", "no model can be built from it", "'max_position_embeddings'", "fix: correct that field"],
+     model_edit(config_edit(max_position_embeddings=-1)))
+case("model", "config-hidden-size-zero", EVAL_LOADS,
+     ["model/config.json:", "no model can be built from it", "'hidden_size'", "fix: correct that field"],
+     model_edit(config_edit(hidden_size=0)))
+case("model", "config-heads-do-not-divide", EVAL_LOADS,
+     ["model/config.json:", "not a multiple of the number of attention heads", "fix:"],
+     model_edit(config_edit(num_attention_heads=3)))
+# a damaged tokenizer file, found when the tokenizer loads or first encodes (before any data is read)
+TOK_FIX = "re-save the tokenizer"
+
+
+def vocab_txt_only(text):
+    def edit(m):
+        (m / "tokenizer.json").unlink()
+        doc = json.loads((m / "tokenizer_config.json").read_text())
+        doc.pop("backend", None)
+        (m / "tokenizer_config.json").write_text(json.dumps({**doc, "tokenizer_class": "BertTokenizer"}))
+        (m / "vocab.txt").write_text(text)
+    return edit
+
+
+def cut_tokenizer_json(m):
+    text = (m / "tokenizer.json").read_text()
+    (m / "tokenizer.json").write_text(text[:len(text) // 2])
+
+
+case("model", "vocab-txt-empty", EVAL_LOADS, ["model/vocab.txt:", "is empty", TOK_FIX],
+     model_edit(vocab_txt_only("")))
+case("model", "tokenizer-json-truncated", EVAL_LOADS,
+     ["model/tokenizer.json:", "the JSON ends early", TOK_FIX], model_edit(cut_tokenizer_json))
+case("model", "tokenizer-json-empty", EVAL_LOADS, ["model/tokenizer.json:", "is empty", TOK_FIX],
+     model_edit(lambda m: (m / "tokenizer.json").write_text("")))
+case("model", "tokenizer-json-truncated-in-data-check", "data check --tasks xnli --languages de --model {tmp}/model "
+     "--data-dir {data}", ["model/tokenizer.json:", "the JSON ends early", TOK_FIX], model_edit(cut_tokenizer_json))
+case("model", "tokenizer-config-not-json", EVAL_LOADS,
+     ["model/tokenizer_config.json:1:", "not valid JSON", TOK_FIX],
+     model_edit(lambda m: (m / "tokenizer_config.json").write_text("tokenizer_class: BertTokenizer\n")))
+
+
+def phase2_with(edit):
+    def setup(ws):
+        model_edit(edit)(ws)
+        ws.write("exp.yaml", PHASE2.format(model=ws.tmp / "model"))
+    return setup
+
+
+case("model", "config-hidden-size-changed-in-a-run-job", "run {tmp}/exp.yaml --data-dir {data} --output {out}",
+     ["model/config.json:", "[120, 32] in the checkpoint", REFIT], phase2_with(config_edit(hidden_size=64)))
+case("model", "tokenizer-json-truncated-in-a-run", "run {tmp}/exp.yaml --data-dir {data} --output {out}",
+     ["model/tokenizer.json:", "the JSON ends early", TOK_FIX], phase2_with(cut_tokenizer_json))
 
 # ---- cli ----------------------------------------------------------------------------------------------
 
@@ -356,6 +532,21 @@ case("cli", "train-output-a-file", "train --model {model} --tasks mnli --output 
 case("cli", "run-output-a-file", "run {tmp}/exp.yaml --dry-run --output {tmp}/f.txt", ["--output", "f.txt", "is a file", "fix:"],
      lambda ws: (ws.write("f.txt", "x"), ws.write("exp.yaml", EXP)))
 case("cli", "unknown-subcommand", "tasks lsit", ["xbench tasks", "lsit", "--help"])
+case("cli", "languages-repeated", EVAL + " --tasks xnli --languages en,de,de",
+     ["--languages", "'de' given twice", "fix: list each language once, e.g. --languages en,de"])
+case("cli", "languages-repeated-per-task", EVAL + " --tasks xnli --languages xnli=en,de,de",
+     ["--languages", "'de' given twice for task xnli", "fix:", "'xnli=en,de'"])
+case("cli", "languages-task-repeated", EVAL + " --tasks xnli --languages xnli=en;xnli=de",
+     ["--languages", "task xnli given twice", "fix:", "xnli=en,de"])
+case("cli", "languages-inside-tasks", EVAL + " --tasks panx:en,de",
+     ["--tasks panx:en,de", "'panx:en' puts languages in --tasks", "fix: --tasks panx --languages panx=en,de"])
+case("cli", "split-inside-tasks", EVAL + " --tasks xtreme/panx:dev",
+     ["'xtreme/panx:dev' puts a split in --tasks", "fix: --tasks xtreme/panx --split panx=dev"])
+case("cli", "retrieval-layer-beyond-the-model", EVAL + " --tasks tatoeba --retrieval-layer 99",
+     ["--retrieval-layer 99", "has 2 hidden layers", "0..2", "fix: give --retrieval-layer 0..2"])
+case("cli", "tasks-repeated", EVAL + " --tasks xnli,xnli", ["--tasks xnli,xnli", "task xnli given twice", "fix:"])
+case("cli", "tasks-group-and-its-task", EVAL + " --tasks xtreme,xtreme/xnli",
+     ["task xtreme/xnli selected twice, by 'xtreme' and 'xtreme/xnli'", "fix:"])
 
 # ---- store: a results.sqlite that cannot be read --------------------------------------------------------
 
@@ -404,3 +595,45 @@ case("store", "experiment-table-corrupt", "leaderboard --experiment x", MOVE_ASI
      store_file(lambda p: p.write_bytes(b"\x00junk" * 300)))
 case("store", "analyze-corrupt", "analyze gains some-run-id", MOVE_ASIDE,
      store_file(lambda p: p.write_bytes(b"\x00junk" * 300)))
+
+
+# ---- store: reading commands pointed at no store, the wrong file, or names the store lacks -------------
+NO_RESULTS = ("no results stored in", "yet", "fix: run `xbench eval` first")
+case("store", "zero-byte-store", "leaderboard", NO_RESULTS, store_file(lambda p: p.write_bytes(b"")))
+case("store", "zero-byte-store-report", "report --experiment x --html {tmp}/r.html", NO_RESULTS,
+     store_file(lambda p: p.write_bytes(b"")))
+case("store", "zero-byte-store-analyze", "analyze gains --experiment x", NO_RESULTS,
+     store_file(lambda p: p.write_bytes(b"")))
+case("store", "store-option-missing-file", "leaderboard --store /nonexistent/x.sqlite",
+     ("no results stored in /nonexistent/x.sqlite yet", "fix:"))
+case("store", "store-option-a-results-json", "leaderboard --store {tmp}/run/results.json",
+     ("results.json: is a results.json of one run, not a results store", "fix:", "xbench report"),
+     lambda ws: ws.write("run/results.json", json.dumps({"run_id": "r1", "config": {}, "cells": []})))
+
+
+def _experiment_store(ws):
+    """Two stored runs of experiment 'x' (configurations none and siqa), no run folders."""
+    from xbench.results import CellResult, RunResults
+    from xbench.results.store import ResultsStore
+
+    store = ResultsStore(ws.home / "results.sqlite")
+    for name in ("none", "siqa"):
+        store.record_run(RunResults(config={"model": f"m [x:{name}]", "base_model": "m", "experiment": "x",
+                                            "intermediate": name}, cells=[
+            CellResult(task="xcopa", address="xcopa", language="et", split="test", seed=1, metrics={"accuracy": .5})]))
+
+
+case("store", "leaderboard-group-typo", "leaderboard --group xtremee",
+     ("--group xtremee", "unknown group 'xtremee'", "did you mean 'xtreme'?", "fix:"), _experiment_store)
+case("store", "leaderboard-unknown-model", ["leaderboard", "--model", "m [x:sqia]"],
+     ("--model m [x:sqia]", "no runs of this model", "did you mean 'm [x:siqa]'?", "fix:"), _experiment_store)
+case("store", "leaderboard-experiment-typo", "leaderboard --experiment xx",
+     ("--experiment xx", "no runs of experiment 'xx'", "did you mean 'x'?", "fix: use a stored experiment: x"),
+     _experiment_store)
+case("store", "report-baseline-typo", "report --experiment x --baseline nonee --html {tmp}/r.html",
+     ("--baseline nonee", "did you mean 'none'?", "fix: use one of the runs' configurations: none, siqa"),
+     _experiment_store)
+case("store", "analyze-compare-typo", "analyze gains --experiment x --compare siq",
+     ("--compare siq", "did you mean 'siqa'?", "fix:"), _experiment_store)
+case("store", "analyze-run-id-typo", "analyze gains 0123abcd-nope", ("0123abcd-nope", "neither a run folder nor a run id",
+                                                                   "fix:"), _experiment_store)

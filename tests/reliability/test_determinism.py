@@ -145,3 +145,19 @@ def test_run_same_seed_byte_identical_and_invariant_to_the_batch_size(tiny_model
     assert len(first) == 2 * 2 * 3  # 2 configurations x 2 targets x (items, predictions, metrics)
     assert run(8, "b") == first
     assert run(3, "c") == first
+
+
+def test_no_finetune_untrained_head_is_drawn_from_the_seed(tiny_model, panx, tmp_path, monkeypatch):
+    """``--no-finetune`` on a checkpoint without this task's head: the new head comes from the run's
+    seed, so two runs with one seed give the same bytes (and the seed is what changes them)."""
+    def argv(out, seeds):
+        return ["eval", "--model", str(tiny_model), "--tasks", "panx", "--languages", "de", "--split", "dev",
+                "--no-finetune", "--seeds", seeds, "--data-dir", str(panx), "--output", str(out)]
+
+    for name in ("a", "b"):
+        invoke(argv(tmp_path / name, "1,2"), tmp_path / f"home-{name}", monkeypatch)
+    first = run_files(tmp_path / "a")
+    assert len(first) == 2 * 3 and run_files(tmp_path / "b") == first
+    by_seed = {s: {k.split("/", 1)[1]: v for k, v in first.items() if k.startswith(f"seed-{s}/predictions")}
+               for s in (1, 2)}
+    assert by_seed[1] and by_seed[1] != by_seed[2]  # another seed, another head

@@ -61,6 +61,9 @@ def _cells(out: Path) -> dict:
 
 
 def test_two_evals_on_one_output_folder_leave_every_cell_whole(tiny_model, data_root, tmp_path):
+    # English training data, so the cells are evaluated (a run of only missing cells stores nothing)
+    (data_root / "xnli" / "train-en.tsv").write_text(
+        "a cat\tthe cat\tentailment\nthe dog\ta house\tneutral\nred\tblue\tcontradiction\n", encoding="utf-8")
     home = tmp_path / "home"
     single = tmp_path / "single"
     alone = _eval(tiny_model, data_root, single, home)
@@ -70,7 +73,9 @@ def test_two_evals_on_one_output_folder_leave_every_cell_whole(tiny_model, data_
     for p in procs:
         _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err
-    assert _cells(shared) and _cells(shared) == _cells(single)  # every cell file parses, same numbers
+    cells = _cells(shared)
+    assert len(cells) == 2 and all("accuracy" in m for m in cells.values())  # evaluated, not missing
+    assert cells == _cells(single)  # every cell file parses, same numbers
     json.loads((shared / "results.json").read_text())
     with sqlite3.connect(home / "results.sqlite") as conn:  # the shared folder is one run in the store
         dirs = [r[0] for r in conn.execute("SELECT run_dir FROM runs")]

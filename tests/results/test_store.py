@@ -69,9 +69,70 @@ def test_newer_store_version_is_refused(isolated_home):
         store.runs()
 
 
-def test_cli_empty_store_exits_zero():
-    result = CliRunner().invoke(cli, ["leaderboard"])
-    assert result.exit_code == 0 and "No results recorded" in result.output
+def _error_line(result) -> str:
+    lines = [ln for ln in result.output.splitlines() if ln.startswith("xbench: error:")]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("how", ["absent", "zero-bytes", "store-without-runs"])
+def test_cli_no_stored_results_is_an_error_and_the_file_stays_as_it_was(how, isolated_home, xtreme_cells,
+                                                                       xtreme_scoring):
+    path = isolated_home / "results.sqlite"
+    if how == "zero-bytes":
+        path.write_bytes(b"")
+    elif how == "store-without-runs":
+        record_run(_run(xtreme_cells(), xtreme_scoring()))
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute("DELETE FROM runs")
+        conn.close()  # the last connection closing removes SQLite's -wal / -shm files
+    before = path.read_bytes() if path.exists() else None
+    for argv in (["leaderboard"], ["leaderboard", "--format", "json"], ["leaderboard", "--experiment", "x"],
+                 ["analyze", "gains", "--experiment", "x"], ["report", "--experiment", "x", "--html",
+                                                             str(isolated_home.parent / "r.html")]):
+        line = _error_line(CliRunner().invoke(cli, argv))
+        assert f"no results stored in {path} yet" in line and "(fix: run `xbench eval` first" in line, line
+        assert (path.read_bytes() if path.exists() else None) == before  # no schema written into it
+        assert sorted(p.name for p in isolated_home.iterdir() if p.name.startswith("results")) == \
+            ([] if before is None else ["results.sqlite"])  # nor -wal / -shm files left beside it
+
+
+def test_reading_a_store_never_changes_it(tmp_path, xtreme_cells, xtreme_scoring):
+    path = tmp_path / "results.sqlite"
+    record_run(_run(xtreme_cells(), xtreme_scoring()), path=path)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    store = ResultsStore(path)
+    assert len(store.runs()) == 1 and len(store.leaderboard()) == 1 and store.stored()["models"] == ["tiny"]
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.sqlite"]
+
+
+def test_cli_missing_store_option_file(tmp_path):
+    line = _error_line(CliRunner().invoke(cli, ["leaderboard", "--store", str(tmp_path / "none" / "x.sqlite")]))
+    assert f"no results stored in {tmp_path / 'none' / 'x.sqlite'} yet" in line
+    assert not (tmp_path / "none").exists()
+
+
+def test_cli_a_results_json_as_the_store(tmp_path, xtreme_cells, xtreme_scoring):
+    results = _run(xtreme_cells(), xtreme_scoring())
+    results.save(tmp_path / "run")
+    before = (tmp_path / "run" / "results.json").read_bytes()
+    line = _error_line(CliRunner().invoke(cli, ["leaderboard", "--store", str(tmp_path / "run" / "results.json")]))
+    assert "is a results.json of one run, not a results store (fix:" in line and "xbench report" in line
+    assert (tmp_path / "run" / "results.json").read_bytes() == before
+
+
+def test_cli_unknown_filters_name_what_is_stored(xtreme_cells, xtreme_scoring):
+    record_run(_run(xtreme_cells(), xtreme_scoring()))
+    line = _error_line(CliRunner().invoke(cli, ["leaderboard", "--group", "xtremee"]))
+    assert "--group xtremee: unknown group 'xtremee' (did you mean 'xtreme'?)" in line and "(fix:" in line
+    line = _error_line(CliRunner().invoke(cli, ["leaderboard", "--group", "xtreme-r"]))
+    assert "--group xtreme-r: no results under group 'xtreme-r'" in line and "xtreme" in line
+    line = _error_line(CliRunner().invoke(cli, ["leaderboard", "--model", "tinyy"]))
+    assert "--model tinyy: no runs of this model" in line and "did you mean 'tiny'?" in line
+    line = _error_line(CliRunner().invoke(cli, ["leaderboard", "--experiment", "phang"]))
+    assert "--experiment phang: no runs of experiment 'phang'" in line and "(fix:" in line
 
 
 @pytest.mark.parametrize("fmt", ["table", "md", "csv", "latex", "json"])
@@ -95,8 +156,8 @@ def test_cli_model_filter(xtreme_cells, xtreme_scoring):
     record_run(_run(xtreme_cells(), xtreme_scoring()))
     result = CliRunner().invoke(cli, ["leaderboard", "--model", "tiny", "--format", "csv"])
     assert result.exit_code == 0 and result.output.startswith("model,task,split,metric,en,de,fr")
-    result = CliRunner().invoke(cli, ["leaderboard", "--model", "nobody"])
-    assert result.exit_code == 0 and "No results recorded for model 'nobody'" in result.output
+    assert "--model nobody: no runs of this model" in _error_line(CliRunner().invoke(cli, ["leaderboard", "--model",
+                                                                                            "nobody"]))
 
 
 def test_cli_help_has_examples():
@@ -120,11 +181,10 @@ def test_a_stored_cell_edited_by_hand_is_left_out_of_the_leaderboard(xtreme_cell
     assert "left out of the leaderboard" in err and "xnli" in err and str(store.path) in err
 
 
-def test_cli_empty_store_json_stays_parseable():
+def test_cli_empty_store_json_prints_nothing_on_stdout():
     import inspect
 
     separate = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}  # click < 8.2
     result = CliRunner(**separate).invoke(cli, ["leaderboard", "--format", "json"])
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["rows"] == []
-    assert "No results recorded" in result.stderr
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "no results stored in" in result.stderr

@@ -37,7 +37,7 @@ def test_rules(n_layers, rule, expected):
 
 def test_override_and_errors():
     assert choose_layer(6, TATOEBA, override=0).describe() == "hidden layer 0 of 6 (override)"
-    with pytest.raises(UserError, match="layer 7 does not exist in a 6-layer model"):
+    with pytest.raises(UserError, match=r"--retrieval-layer 7: the model has 6 hidden layers, .* 0\.\.6 .*\(fix: "):
         choose_layer(6, override=7)
     with pytest.raises(UserError, match="unknown layer rule 'first'"):
         choose_layer(6, rule="first")
@@ -67,3 +67,20 @@ def test_as_unit_rows_copies_only_when_needed():
     raw = torch.tensor([[3.0, 4.0]], dtype=torch.float64)
     normalised = as_unit_rows(raw)
     assert normalised.dtype == torch.float32 and torch.allclose(normalised, torch.tensor([[0.6, 0.8]]))
+
+
+def test_an_override_beyond_the_model_is_refused_from_its_config_before_loading(tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    from xbench.retrieval.layers import check_layer_override, model_depth
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert", "num_hidden_layers": 6}))
+    retrieval, classification = SimpleNamespace(doc={"retrieval": {}}), SimpleNamespace(doc={})
+    assert model_depth(str(tmp_path)) == 6
+    check_layer_override(6, str(tmp_path), [retrieval])  # the last layer is fine
+    check_layer_override(99, str(tmp_path), [classification])  # no retrieval task: another check's business
+    for bad in (7, -1):
+        with pytest.raises(UserError, match=rf"--retrieval-layer {bad}: model tiny has 6 hidden layers"):
+            check_layer_override(bad, str(tmp_path), [retrieval], "tiny")
+    assert model_depth(str(tmp_path / "absent")) is None  # unknown: left to choose_layer once loaded

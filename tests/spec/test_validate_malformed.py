@@ -34,7 +34,7 @@ CASES = {
     "group_unknown_task.yaml": (5, "tasks.0.task", "did you mean 'xcopa'?"),
     "include_missing_file.yaml": (1, "include", "does not exist"),
     "field_required_by_type_missing.yaml": (12, "fields.text_a", "needs field 'text_a'"),
-    "name_pattern.yaml": (1, "name", "does not match"),
+    "name_pattern.yaml": (1, "name", "is not a lowercase name"),
     "not_utf8.yaml": (2, None, "not UTF-8"),
     "group_named_like_task.yaml": (1, "group", "duplicate name 'xcopa'"),
 }

@@ -138,3 +138,27 @@ def plot_series(items, categories: list, name_of, category_of, value: str, low: 
             number = getattr(item, attr) if attr else None
             table.setdefault(name, [None] * len(categories))[i] = None if number is None else 100 * number
     return series, lows, highs
+
+
+def check_names(runs: list[Run], *, baseline: str | None = None, configs=(), tasks=(), models=(),
+                metric: str | None = None, languages=()) -> None:
+    """Options naming something among the runs (a configuration, task, model, metric, language) must
+    name one that is there: a typo would otherwise give an empty table or quietly fall back to a
+    default. The error names the option, what the runs have, and the closest name."""
+    from xbench.spec.suggest import did_you_mean
+
+    cells = [c for r in runs for c in r.results.cells]
+    checks = (("--baseline", [baseline] if baseline else [], [config_name(r) for r in runs], "configuration"),
+              ("--compare", configs, [config_name(r) for r in runs], "configuration"),
+              ("--task", tasks, [c.address for c in cells], "task"),
+              ("--models", models, [r.model for r in runs], "model"),
+              ("--metric", [metric] if metric else [], [m for c in cells for m in c.metrics], "metric"),
+              ("--pivot", languages, [c.language for c in cells], "language"))
+    for option, given, have, what in checks:
+        have = sorted(set(have))
+        for name in given:
+            if name not in have:
+                shown = ", ".join(have[:12]) + (f" +{len(have) - 12} more" if len(have) > 12 else "")
+                raise UserError(f"{option} {name}: no {what} '{name}' among the {len(runs)} run"
+                                f"{'s' * (len(runs) != 1)}{did_you_mean(name, have)} (fix: use one of the runs' "
+                                f"{what}s: {shown or 'none'})")

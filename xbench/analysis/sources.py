@@ -108,22 +108,33 @@ def load_runs(sources: list[str] = (), experiment: str | None = None, store_file
             folder = path if path.is_dir() else path.parent
             runs.append(Run(RunResults.load(folder), folder.resolve()))
             continue
-        known = {r.run_id: r for r in store.runs()} if store.exists() else {}
-        if source not in known:
-            raise UserError(f"{source}: neither a run folder nor a run id in {store.path} (give a folder that "
-                            "holds results.json, or an id from `xbench leaderboard --all-runs --format json`)")
-        runs.append(_stored(store, known[source]))
+        runs.append(_stored(store, _stored_run(store, source)))
     if experiment:
         found = [r for r in (_stored(store, s) for s in store.runs()) if r.config.get("experiment") == experiment]
         if not found:
-            names = sorted({r.config.get("experiment") for r in (_stored(store, s) for s in store.runs())} - {None})
-            hint = f" (recorded experiments: {', '.join(names)})" if names else ""
-            raise UserError(f"no runs of experiment '{experiment}' in {store.path}{hint}; run "
-                            f"`xbench run EXPERIMENT.yaml` first, or set XBENCH_HOME to the store it used")
+            store.require_results()
+            raise store.unknown_experiment(experiment)
         runs += found
     if not runs:
         raise UserError("nothing to analyse: give run folders, run ids or --experiment NAME")
     return runs
+
+
+def _stored_run(store, source: str):
+    """The stored run whose id is ``source``, or the one whose id starts with it (the leaderboard shows
+    ids cut to 8 characters); else the error naming the closest stored id."""
+    from xbench.spec.suggest import did_you_mean
+
+    known = {r.run_id: r for r in store.runs()}
+    if source in known:
+        return known[source]
+    starting = [run_id for run_id in known if len(source) >= 6 and run_id.startswith(source)]
+    if len(starting) == 1:
+        return known[starting[0]]
+    empty = "; no run is stored there yet" if not known else ""
+    raise UserError(f"{source}: neither a run folder nor a run id in {store.path}{did_you_mean(source, known)}"
+                    f"{empty} (fix: give a folder that holds results.json, or an id from `xbench leaderboard "
+                    "--all-runs --format json`)")
 
 
 def _stored(store, stored) -> Run:

@@ -98,6 +98,9 @@ def cli(ctx: click.Context, debug: bool, strict_plugins: bool):
       xbench plugins
     """
     ctx.obj = {"debug": debug, "strict_plugins": strict_plugins}
+    from xbench.data.skips import reset_warnings
+
+    reset_warnings()  # each invocation warns about its cells' skipped rows afresh (also in one process: tests)
 
 
 def registry_for(ctx: click.Context):

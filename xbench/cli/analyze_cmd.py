@@ -47,10 +47,20 @@ def _settings(resamples, confidence, stat_seed, correction="holm"):
     return StatSettings(resamples, confidence, stat_seed, correction)
 
 
-def _runs(sources, experiment, store_file):
+def _runs(sources, experiment, store_file, **named):
+    """The runs, after checking that the options naming things among them (``check_names``) name
+    ones that are there. A default (``--baseline none``) is only checked where the user gave it."""
+    from xbench.analysis.common import check_names
     from xbench.analysis.sources import load_runs
 
-    return load_runs(list(sources), experiment, store_file)
+    runs = load_runs(list(sources), experiment, store_file)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and named.get("baseline") is not None:
+        given = ctx.get_parameter_source("baseline")
+        if given is click.core.ParameterSource.DEFAULT:
+            named.pop("baseline")
+    check_names(runs, **named)
+    return runs
 
 
 def _emit(fmt: str, tables: list[tuple[str, list[dict]]], payload: dict, plots: list[Path], note: str = "") -> None:
@@ -111,7 +121,8 @@ def gains_cmd(sources, experiment, store_file, baseline, configs, metric, correc
     from xbench.analysis.gains import compute_gains, gain_plots, gain_rows, task_rows
 
     settings = _settings(resamples, confidence, stat_seed, correction)
-    result = compute_gains(_runs(sources, experiment, store_file), baseline, list(configs) or None, metric, settings)
+    runs = _runs(sources, experiment, store_file, baseline=baseline, configs=configs, metric=metric)
+    result = compute_gains(runs, baseline, list(configs) or None, metric, settings)
     plots = [] if no_plots else gain_plots(result, Path(plot_dir))
     note = _stat_note(settings, f"p corrected across languages per task ({correction}); "
                                 "(ref) = reference language, outside the task average and the correction.")
@@ -135,7 +146,8 @@ def transfer_gap_cmd(sources, experiment, store_file, baseline, metric, resample
     from xbench.analysis.transfer_gap import compute_gaps, gap_rows
 
     settings = _settings(resamples, confidence, stat_seed)
-    gaps = compute_gaps(_runs(sources, experiment, store_file), metric, baseline, settings)
+    gaps = compute_gaps(_runs(sources, experiment, store_file, baseline=baseline, metric=metric), metric, baseline,
+                        settings)
     plots = []
     if gaps and not no_plots:
         tasks = sorted({g.address for g in gaps})
@@ -189,7 +201,7 @@ def correlate_cmd(sources, experiment, store_file, x, y, control, tasks, baselin
 
             raise UserError(f"unknown language variable '{var}'{did_you_mean(var, x_variables())}; "
                             f"choose one of {', '.join(x_variables())}")
-    runs = _runs(sources, experiment, store_file)
+    runs = _runs(sources, experiment, store_file, baseline=baseline, tasks=tasks, metric=metric)
     points = gain_points(compute_gains(runs, baseline, metric=metric, settings=settings)) if y == "gain" \
         else score_points(runs, metric)
     if tasks:
@@ -281,7 +293,8 @@ def scaling_cmd(sources, experiment, store_file, baseline, models, metric, resam
 
     settings = _settings(resamples, confidence, stat_seed)
     order = [m.strip() for m in models.split(",")] if models else None
-    points = compute_scaling(_runs(sources, experiment, store_file), baseline, order, metric, settings)
+    runs = _runs(sources, experiment, store_file, baseline=baseline, models=order or (), metric=metric)
+    points = compute_scaling(runs, baseline, order, metric, settings)
     plots = []
     if points and not no_plots:
         from xbench.analysis.plots import scaling_lines
@@ -319,7 +332,7 @@ def robustness_cmd(sources, experiment, store_file, baseline, metric, resamples,
                                             subset_rows, task_drop_rows)
 
     settings = _settings(resamples, confidence, stat_seed)
-    runs = _runs(sources, experiment, store_file)
+    runs = _runs(sources, experiment, store_file, baseline=baseline, metric=metric)
     shifts = compute_subset_shifts(runs, metric, settings)
     drops, tasks = compute_drops(runs, metric, baseline, settings) if has_perturbed(runs) or not shifts else ([], [])
     plots = []
@@ -357,7 +370,8 @@ def consistency_cmd(sources, experiment, store_file, pivot, tasks, plot_dir, no_
     from xbench.analysis.gains import slug
     from xbench.analysis.consistency import agreement_rows, compute_consistency, summary_rows
 
-    rows, summaries = compute_consistency(_runs(sources, experiment, store_file), pivot, list(tasks) or None)
+    runs = _runs(sources, experiment, store_file, tasks=tasks, languages=[pivot] if pivot else [])
+    rows, summaries = compute_consistency(runs, pivot, list(tasks) or None)
     plots = []
     if rows and not no_plots:
         from xbench.analysis.plots import grouped_bars

@@ -70,14 +70,15 @@ def check_cmd(ctx, addresses, data_dir, layout, splits, languages, model, show_m
     shown = [r for r in reports if show_missing or r.found or r.problems]
     if fmt == "json":
         click.echo(render([{**r.as_row(), "problems": [asdict(p) for p in r.problems]} for r in shown], [], "json"))
-        return
+        return _fail_on_errors(reports, layout_root)
     columns = ["task", "split", "lang", "found", "rows", "expected", "labels", "flags", "problems"]
     if tokenizer is not None:
         columns += ["unk_rate", "fertility"]
     click.echo(render([r.as_row() for r in shown], columns, fmt, wrap={"labels": 34, "flags": 30, "problems": 40}))
     if fmt not in ("table", "md"):
-        return
-    lines = [f"{r.task}/{r.split}/{r.language}: [{p.kind}] {p.line()}" for r in shown for p in r.problems]
+        return _fail_on_errors(reports, layout_root)
+    lines = [f"{'error: ' if p.error else ''}{r.task}/{r.split}/{r.language}: [{p.kind}] {p.line()}"
+             for r in shown for p in r.problems]
     if lines:
         click.echo("\nProblems:\n" + "\n".join(f"  {line}" for line in lines))
     missing: dict[tuple, list] = {}
@@ -96,6 +97,22 @@ def check_cmd(ctx, addresses, data_dir, layout, splits, languages, model, show_m
     with_problems = sum(1 for r in reports if r.problems)
     click.echo(f"\n{len(reports)} cells: {found} found, {len(reports) - found} missing, {with_problems} with "
                f"problems (layout '{layout_name}' at {layout_root})")
+    _fail_on_errors(reports, layout_root)
+
+
+def _fail_on_errors(reports, root) -> None:
+    """After the report: exit 2 with one summary line when a problem is an error (data `xbench eval`
+    refuses or reads with rows left out); notes on data used as published keep exit 0."""
+    errors = [(r, p) for r in reports for p in r.problems if p.error]
+    if not errors:
+        return
+    cells = len({id(r) for r, _ in errors})
+    r, p = errors[0]
+    at = f" at {p.where[0]}" if p.where else ""
+    raise UserError(f"{root}: data check: {len(errors)} problem{'s' if len(errors) > 1 else ''} in {cells} "
+                    f"cell{'s' if cells > 1 else ''} (the first: {r.task}/{r.split}/{r.language} [{p.kind}]{at}); "
+                    "`xbench eval` refuses such data or reads it with rows left out (fix: repair what the report "
+                    "above lists as errors, then check again)")
 
 
 @data.command("layouts")

@@ -57,6 +57,9 @@ def report_cmd(sources, experiment, store_file, html_out, title, baseline):
     if not sources and not experiment:
         raise UserError("nothing to report: give run folders, run ids or --experiment NAME")
     runs = load_runs(list(sources), experiment, store_file)
+    from xbench.analysis.common import check_names
+
+    check_names(runs, baseline=baseline)  # also when the page has no gains section to use it in
     report = build_report(runs, title, gains_sections(runs, baseline), generated=_generated())
     try:
         write_atomic(out, report.to_html())

@@ -59,11 +59,11 @@ def list_tasks(ctx, group_name, fmt):
         t = sel.task
         rows.append({"name": t.name, "type": t.type, "version": t.version, "n_languages": len(sel.languages),
                      "languages": sel.languages, "groups": member_of.get(t.name, []),
-                     "metric": sel.score or [t.primary_metric], "license": t.doc["license"], "plugin": t.plugin})
+                     "metric": sel.score or [t.primary_metric], "license": t["license"], "plugin": t.plugin})
     click.echo(render(rows, ["name", "type", "n_languages", "languages", "groups", "metric", "plugin"], fmt,
                       wrap={"languages": 50}))
     if not group_name and fmt in ("table", "md"):
-        grows = [{"group": g.name, "tasks": len(g.entries), "description": g.doc["description"]}
+        grows = [{"group": g.name, "tasks": len(g.entries), "description": g["description"]}
                  for g in sorted(catalog.groups.values(), key=lambda g: g.name)]
         click.echo("\n" + render(grows, ["group", "tasks", "description"], fmt, wrap={"description": 70}))
 

@@ -35,7 +35,7 @@ from xbench.data.formats import LINE
 from xbench.data.skips import MALFORMED
 from xbench.data.manifest import CellPlan, plan_cell, select_layout
 from xbench.data.reader import iter_rows, load_gold
-from xbench.data.skips import SkipLog
+from xbench.data.skips import SkipLog, warn_malformed
 
 CANONICAL_VERSION = 1  # bump when canonicalisation changes; part of every fingerprint
 
@@ -121,7 +121,14 @@ def plan_local(task, split: str, language: str, root: Path, manifest) -> CellPla
 def _check_labels(task, language: str, task_type, rows: list[dict]) -> None:
     """Every row's labels among the spec's ``labels:``, else a located error at the first row with
     another (a model can be neither trained nor scored on a label it has no output for)."""
-    labels = task.for_language(language).get("labels")
+    doc = task.for_language(language)
+    fields = doc.get("fields") or {}
+    for row in rows:  # first what the type itself cannot train or score on (e.g. a choice index past the choices)
+        problem = task_type.label_problem(row, fields)
+        if problem:
+            raise DataFileError(problem, file=row.get(canonical.FILE, "<data>"), line=row.get(LINE),
+                                fix="correct the row's label; `xbench data check` lists every such row")
+    labels = doc.get("labels")
     if not labels:
         return
     allowed = {str(label) for label in labels}
@@ -139,10 +146,44 @@ def _check_labels(task, language: str, task_type, rows: list[dict]) -> None:
                                 "`labels:` (`xbench data check` lists every such row)")
 
 
+def _blank(path) -> bool:
+    """Whether a file holds nothing but whitespace (read until its first other byte)."""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 16):
+                if chunk.strip():
+                    return False
+    except OSError:
+        return False
+    return True
+
+
+def _check_unique_ids(task_type, rows: list[dict]) -> None:
+    """An item id given twice in one file, where the type joins items by id (``unique_item_ids``):
+    a located error at the second, naming the first (per-item results and paired comparisons would
+    pair the wrong items)."""
+    if not task_type.unique_item_ids:
+        return
+    first: dict = {}
+    for row in rows:
+        if not task_type.is_item(row):
+            continue
+        key = (row.get(canonical.FILE), row["id"])
+        if key in first:
+            at = first[key]
+            where = f"first at line {at}" if at is not None else "twice in this file"
+            raise DataFileError(f"item id {row['id']!r} occurs twice ({where}): per-item results and paired "
+                                "comparisons join items by id", file=row.get(canonical.FILE, "<data>"),
+                                line=row.get(LINE), fix="give every item its own id, or remove the repeated row; "
+                                                        "`xbench data check` lists every repeat")
+        first[key] = row.get(LINE)
+
+
 def read_local(task, split: str, language: str, root: Path, manifest, *, limit: int | None = None,
                skips: SkipLog | None = None, plan: CellPlan | None = None, check_labels: bool = True) -> CellData:
     """Read one cell from a data root in a known layout; ``MissingDataError`` when it has no files.
-    ``check_labels=False``: labels outside the spec are left for the caller (the data check counts them)."""
+    ``check_labels=False``: labels outside the spec and repeated item ids are left for the caller (the
+    data check counts them)."""
     doc = task.for_language(language)
     plan = plan_local(task, split, language, root, manifest) if plan is None else plan
     skips = SkipLog() if skips is None else skips
@@ -163,12 +204,17 @@ def read_local(task, split: str, language: str, root: Path, manifest, *, limit: 
                             fix="check that the file is this task's format and columns (`xbench data check` lists "
                                 "every skipped row)")
     if not any(map(task_type.is_item, out)) and len(skips) == before:
+        blank = next((r.path for r in plan.reads if _blank(r.path)), None)
+        if blank is not None:  # a format whose loader accepts an empty file: still nothing to train or score on
+            raise DataFileError("empty: no examples (the file has only blank lines or none)", file=str(blank),
+                                fix="re-download or re-extract it (`xbench data check` lists every cell's files)")
         # the files exist but hold nothing for this cell (e.g. a multilingual file without this language)
         raise MissingDataError(task.name, split, language, tried=files, where=f"{root} (layout '{manifest.name}')",
                                note="the file(s) hold no items for this language",
                                homepage=plan.homepage or doc.get("homepage"))
     if check_labels:
         _check_labels(task, language, task_type, out)
+        _check_unique_ids(task_type, out)
     return CellData(task.name, split, language, out, f"local:{manifest.name} {root}", files, list(plan.flags),
                     skips, load_gold(plan, skips), plan)
 
@@ -188,6 +234,7 @@ def read_hub(task, split: str, language: str, *, limit: int | None = None, skips
         rows += canonical.canonicalise(task_type, part_rows, fields, options=doc.get("options") or {}, skips=skips,
                                        subsets=doc.get("item_subsets"))
     _check_labels(task, language, task_type, rows)
+    _check_unique_ids(task_type, rows)
     return CellData(task.name, split, language, rows, " + ".join(described), described, [], skips)
 
 
@@ -283,5 +330,13 @@ def load_split(task, split: str, language: str, *, data_dir=None, layout: str | 
         files, flags = [str(r.path) for r in plan.reads], list(plan.flags)
     if stand_in_for and stand_in_for != split:
         flags.append(flag_defs.substitution_flag(split, stand_in_for))
+    fingerprint = _fingerprint(task, split, language, source, files, limit)
+    # from the skip log read or cached alike: a cache hit warns and flags as the first read did
+    fix = (f"repair or remove them; `xbench data check --data-dir {root_dir} --tasks {task.name} --split {split} "
+           f"--languages {language}` lists every one" if root_dir is not None else
+           "report them to the dataset's maintainers, or repair a local copy and pass it with --data-dir")
+    malformed = warn_malformed(got.skipped, f"{task.name}/{split}/{language}", fingerprint, fix)
+    if malformed:
+        flags.append(flag_defs.skipped_rows_flag(malformed))
     return LoadedSplit(task.name, split, language, got.dataset, source, files, flags, got.skipped,
-                       _fingerprint(task, split, language, source, files, limit), got.gold, stand_in_for, got.notes)
+                       fingerprint, got.gold, stand_in_for, got.notes)

@@ -86,7 +86,9 @@ def optional(row: dict, fields: dict, name: str):
 
 
 def choice_label(label, n_choices: int) -> int:
-    """A 0-based choice index (-1: unlabelled, for None or ""); a bad row when it is not one."""
+    """A 0-based choice index (-1: unlabelled, for None or ""); a bad row when it is not an integer.
+    An integer with no such choice is kept: loading refuses it as a located label error (the type's
+    ``label_problem``) rather than skipping the row."""
     if label is None or label == "":
         return -1
     if isinstance(label, bool):
@@ -95,8 +97,6 @@ def choice_label(label, n_choices: int) -> int:
         index = int(label)
     except (TypeError, ValueError):
         raise BadRow(f"label {label!r} is not a choice index") from None
-    if index != -1 and not 0 <= index < n_choices:
-        raise BadRow(f"label {index} is outside 0..{n_choices - 1}")
     return index
 
 

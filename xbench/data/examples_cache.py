@@ -227,7 +227,7 @@ def load(key: str, root: Path, features) -> CellExamples | None:
     if not _dependencies_hold(body["deps"], root):
         return None
     try:
-        dataset = _dataset(data, features)
+        dataset = _dataset(data, features, key)
         decoded = decode(body, root)
     except Exception as err:  # noqa: BLE001 - a sound checksum over bytes that do not decode: rebuild
         return _damaged(key, arrow, f"it does not decode ({type(err).__name__})")
@@ -272,13 +272,14 @@ def decode(body: dict, root: Path) -> tuple[SkipLog, list | None, list[str]]:
     return skipped, gold, [from_stored(n, root) for n in body["notes"]]
 
 
-def _dataset(data: bytes, features):
+def _dataset(data: bytes, features, key: str):
     import pyarrow as pa
     from datasets import Dataset, DatasetInfo
     from datasets.table import InMemoryTable
 
     table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    return Dataset(InMemoryTable(table), info=DatasetInfo(features=features))
+    # the entry's key as fingerprint (it names the content): else datasets hashes the whole table again
+    return Dataset(InMemoryTable(table), info=DatasetInfo(features=features), fingerprint=f"examples-{key}")
 
 
 def _text_check(body: dict) -> str:

@@ -17,6 +17,11 @@ FLAG_MEANINGS = {
     "unlabelled": "labels were removed by XTREME's preprocessing (test files); predict-only",
     "subset": "a subset of the official split",
 }
+# Data flags by prefix (the rest of the flag names the value)
+FLAG_PREFIXES = {
+    "skipped_rows=": "N malformed rows of the cell's data file(s) could not be read and were left out (the run's "
+                     "warning names the first; results.json's skipped_rows and `xbench data check` count them)",
+}
 
 
 # Flags the engine adds (training, evaluation, retrieval, prompting, perturbation), by exact name …
@@ -56,10 +61,18 @@ def describe(flag: str) -> str:
             return meaning
     if flag in FLAG_MEANINGS:
         return FLAG_MEANINGS[flag]
+    for prefix, meaning in FLAG_PREFIXES.items():
+        if flag.startswith(prefix):
+            return meaning
     used, _, wanted = flag.partition("_as_")
     if wanted:
         return f"the {used} split stands in for the {wanted} split (asked for explicitly)"
     return "(no description: a flag from a third-party layout)"
+
+
+def skipped_rows_flag(count: int) -> str:
+    """The flag of a cell read with ``count`` malformed rows left out."""
+    return f"skipped_rows={count}"
 
 
 def substitution_flag(used: str, wanted: str) -> str:

@@ -62,6 +62,9 @@ def cell_key(runner, sel, cell, choice) -> str | None:
              "examples": cell.info.get("questions_from_english"),
              "code": code_versions(runner.registry, spec.doc, list(spec.metrics)),
              "bootstrap": DEFAULT_SETTINGS.to_dict(), "precision": str(getattr(runner, "precision", None))}
+    skipped = [f for f in cell.loaded.flags if f.startswith("skipped_rows=")]
+    if skipped:  # only then: a cell stored before skips were flagged is recomputed; clean cells keep their key
+        ident["skipped_rows"] = skipped
     if runner.perturbation is not None:  # a perturbed cell is never mistaken for the clean one
         ident["perturbation"] = runner.perturbation.identity()
     if sel.group in (spec.doc.get("retrieval") or {}).get("finetuned_encoder_groups", ()):

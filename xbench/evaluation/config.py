@@ -64,6 +64,8 @@ class EvalConfig:
                                                   "seconds between checkpoints, e.g. 120; 0 = every step", zero_ok=True)
         self.batch_size = parse_batch_size(self.batch_size)
         self.seeds = check_seeds(self.seeds)
+        check_task_list(self.tasks)
+        check_languages(self.languages)
         if self.train_stages and not self.finetune:
             raise UserError("--train-stages does nothing with --no-finetune (nothing is trained) "
                             "(fix: drop one of them)")
@@ -233,8 +235,71 @@ def parse_languages(text: str | None) -> list[str] | dict[str, list[str]] | None
             raise UserError(f"--languages: '{part}' names {'no task' if not task.strip() else 'no language'} "
                             f"(fix: TASK=LANG,LANG, e.g. --languages 'panx=en,de'; leave a task out to get all "
                             f"its languages)")
+        if task.strip() in out:  # a dict would keep the last silently
+            merged = ",".join(dict.fromkeys([*out[task.strip()], *codes]))
+            raise UserError(f"--languages: task {task.strip()} given twice (fix: one TASK=LANG,LANG part per task, "
+                            f"e.g. {task.strip()}={merged})")
         out[task.strip()] = codes
     return out
+
+
+def check_languages(languages) -> None:
+    """No language twice, in the list for every task or in a task's list: a repeated code would
+    evaluate and average that language twice."""
+    per_task = languages.items() if isinstance(languages, dict) else [(None, languages or [])]
+    for task, codes in per_task:
+        codes = list(codes)
+        repeated = list(dict.fromkeys(c for c in codes if codes.count(c) > 1))
+        if repeated:
+            once = ",".join(dict.fromkeys(codes))
+            fix = f"'{task}={once}'" if task else once
+            raise UserError(f"--languages: {', '.join(repr(c) for c in repeated)} given twice"
+                            f"{f' for task {task}' if task else ''} (fix: list each language once, "
+                            f"e.g. --languages {fix})")
+
+
+SPLIT_WORDS = {"train", "test", "validation", *SPLIT_ALIASES}
+_SUFFIXED = re.compile(r"^(?P<address>[^:=@\[]+)[:=@\[](?P<value>[^\]]*)\]?$")  # panx:en, panx=dev, xnli[de]
+_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)?$")
+
+
+def check_task_list(tasks: str) -> None:
+    """``--tasks`` takes addresses only (NAME, GROUP, GROUP/NAME). Languages or a split written into
+    it (``panx:en,de``, a form other tools use) are refused with the option they belong in, so the
+    error is not a bare "unknown task 'panx:en'"."""
+    names, languages, splits, first, current = [], {}, {}, None, None
+    for part in filter(None, (p.strip() for p in str(tasks).split(","))):
+        m = _SUFFIXED.match(part)
+        if m:
+            first, current, value = first or part, m["address"].strip(), m["value"].strip()
+            names.append(current)
+        elif current and (_CODE.match(part) or part in SPLIT_WORDS):
+            value = part  # "de" in "panx:en,de": another value of the task before it
+        else:
+            current = None
+            names.append(part)
+            continue
+        task = current.rsplit("/", 1)[-1]  # --languages and --split name the task, not its group
+        if value in SPLIT_WORDS:
+            splits[task] = value
+        elif value:
+            languages.setdefault(task, []).append(value)
+    if first is None:
+        return
+    fix = [f"--tasks {','.join(dict.fromkeys(names))}"]
+    what = []
+    if languages:
+        per_task = ";".join(f"{t}={','.join(codes)}" for t, codes in languages.items())
+        fix.append(f"--languages {per_task if len(languages) == 1 else repr(per_task)}")
+        what.append("languages")
+    if splits:
+        fix.append("--split " + ",".join(f"{t}={v}" for t, v in splits.items()))
+        what.append("a split")
+        trained = [t for t, v in splits.items() if v == "train"]
+        if trained:  # TASK:train is how --train-stages names a training stage
+            fix[-1] += f"; to fine-tune on it instead: --train-stages {','.join(f'{t}:train' for t in trained)}"
+    raise UserError(f"--tasks {tasks}: '{first}' puts {' and '.join(what) or 'options'} in --tasks, which takes "
+                    f"task names only (NAME, GROUP or GROUP/NAME) (fix: {' '.join(fix)})")
 
 
 def parse_seeds(text: str) -> list[int]:

@@ -84,6 +84,10 @@ def run_eval(config: EvalConfig, executor=None, registry=None):
     jobs = eval_jobs(config, planner)
     values = executor.run(jobs)
     cells = [CellResult.from_dict(c) for job in jobs for c in values.get(job.id, [])]
+    if cells and all(c.status == "missing" for c in cells):
+        if is_main_process():
+            drop_missing_markers(planner.output, cells, started)
+        raise nothing_evaluated(cells, f"--data-dir {config.data_dir}" if config.data_dir else f"--tasks {config.tasks}")
     from xbench.engine.device import pick_device, pick_precision
 
     device = pick_device(config.device)
@@ -96,3 +100,40 @@ def run_eval(config: EvalConfig, executor=None, registry=None):
     if is_main_process():
         results.save(planner.output)
     return results, planner.output
+
+
+def nothing_evaluated(cells, where: str):
+    """The run evaluated no cell: an error with each reason the cells are missing (where the data
+    was looked for), rather than a stored run of "missing" that reads as a finished evaluation."""
+    from xbench.errors import UserError
+    from xbench.results.table import _short_reason, order_languages
+
+    groups: dict[tuple, list[str]] = {}
+    for c in cells:
+        reason = _short_reason(c.missing_reason or "no reason recorded", f"{c.task}/{c.split}/{c.language}")
+        groups.setdefault((c.address, c.split, reason), []).append(c.language)
+    whats, fixes = [], []
+    for (address, split, reason), langs in groups.items():
+        what, _, fix = reason.partition(" (fix: ")
+        whats.append(f"{address} [{split}] ({', '.join(dict.fromkeys(order_languages(langs)))}): {what}")
+        fix = fix.removesuffix(")")
+        if fix and fix not in fixes:
+            fixes.append(fix)
+    return UserError(f"{where}: no cell could be evaluated, all {len(cells)} are missing, so no run was stored: "
+                     f"{'; '.join(whats)} (fix: {'; '.join(fixes) or 'see the reasons above'})")
+
+
+def drop_missing_markers(run_dir: Path, cells, since: float) -> None:
+    """Remove the "missing" cell files this run wrote (a run that stores nothing leaves no cells a
+    later run or report would read); a file that holds anything else, or predates the run, stays."""
+    import json
+
+    from xbench.results.cells import cell_path
+
+    for c in cells:
+        path = cell_path(run_dir, c.task, c.split, c.language, c.seed)
+        try:
+            if path.stat().st_mtime >= since - 1 and json.loads(path.read_text()).get("status") == "missing":
+                path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from xbench.distributed import is_main_process
-from xbench.data.errors import DataFileError
+from xbench.data.errors import DataFileError, LayoutError
+from xbench.data.skips import MALFORMED
 from xbench.errors import UserError
 from xbench.evaluation import artifacts
 from xbench.evaluation.cell_inputs import CellContext, CellInput, EngineSettings
@@ -58,6 +59,10 @@ class Runner:
         # evaluation inputs only (xbench.perturbations.apply); checked here, before anything is trained
         self.perturbation = perturbations.prepare(config.perturbation, self.registry, self.selections,
                                                   self.languages_for)
+        from xbench.retrieval.layers import check_layer_override
+
+        check_layer_override(config.retrieval_layer, self.model_path, [sel.task for sel in self.selections],
+                             config.model)  # the model's depth, before any data or weights are read
 
     # ---- planning ---------------------------------------------------------------------------------
     def _check_languages(self) -> None:
@@ -125,6 +130,9 @@ class Runner:
             raise UserError(f"--train-stages: {self.config.model} is evaluated prompted (adapter {self.adapter_name}), "
                             "which fine-tunes nothing (fix: drop --train-stages, or --adapter hf for an encoder)")
         self.tokenizer = self.adapter.load_tokenizer(self.model_path)
+        from xbench.gcpause import freeze_startup
+
+        freeze_startup()  # the model libraries are in: keep full collections from rescanning them
         self.n_layers = self.adapter.num_layers(self.model_path)
         if hasattr(self.adapter, "check_weights"):  # pickle-only weights are refused before any data is read
             self.adapter.check_weights(self.model_path)
@@ -186,8 +194,8 @@ class Runner:
             try:
                 data[lang] = self.load(sel, split, lang, stand_in_for=None if split in spec.eval_splits
                                        else spec.eval_splits[0])
-            except DataFileError:  # the file is there but cannot be read: the user's to repair, not a gap
-                raise
+            except (DataFileError, LayoutError):  # the file (or data root) is there but cannot be read: the
+                raise                              # user's to repair, not a gap
             except UserError as err:
                 if lang in (self.config.languages_for(spec.name) or ()):
                     raise UserError(f"{spec.name}/{lang}: you asked for this language but its data is missing: {err}") from None
@@ -222,6 +230,9 @@ class Runner:
         if choice is None:  # some cell needs the fine-tuned model: train what is not trained yet
             choice = train_chain(self, sel, planned, train_flags, seed, reported)
         task_type = self.task_type(spec.doc, spec.name)
+        import torch
+
+        torch.manual_seed(seed)  # a head the checkpoint lacks (--no-finetune) is drawn from the run's seed
         model = task_type.load_model(str(choice.path)).to(self.device)
         for lang, loaded in todo.items():
             cells.append(self.evaluate_cell(sel, lang, split, seed, loaded, model, choice,
@@ -269,11 +280,24 @@ class Runner:
         """Use the question word of the aligned English item (parallel by position)."""
         from xbench.data import load_split
 
-        en = load_split(self.catalog.task(english_task), split, "en", data_dir=self.config.data_dir,
-                        limit=self.config.limit).dataset.to_list()
-        if len(en) != len(cell.examples):
-            raise UserError(f"{english_task}/{split}/en has {len(en)} items but the parallel cell has "
-                            f"{len(cell.examples)}: cannot align question words")
+        english = load_split(self.catalog.task(english_task), split, "en", data_dir=self.config.data_dir,
+                             limit=self.config.limit)
+        en = english.dataset.to_list()
+        # a skipped row shifts every later item (with --limit the counts may still agree): refused, located
+        skipped = [s for s in [*cell.loaded.skipped, *english.skipped] if s.kind == MALFORMED]
+        if skipped or len(en) != len(cell.examples):
+            first = skipped[0] if skipped else None
+            loaded = cell.loaded
+            this, other = f"{loaded.task}/{split}/{loaded.language}", f"{english_task}/{split}/en"
+            raise DataFileError(f"{len(skipped)} malformed row(s) were skipped (the first: {first.reason}), so {this} "
+                                f"cannot be aligned by position with its parallel English source {other} for the "
+                                "question words" if first else
+                                f"{this} has {len(cell.examples)} items but its parallel English source {other} has "
+                                f"{len(en)}, so the question words cannot be aligned by position",
+                                file=first.file if first else (loaded.files or ["<data>"])[0],
+                                line=first.line if first else None,
+                                fix="repair the skipped rows" if first else
+                                "use both files as released (the same items, in the same order)")
         changed = 0
         for ex, ref in zip(cell.examples, en):
             changed += ex.get("question") != ref.get("question")
@@ -317,6 +341,8 @@ class Runner:
                 continue
             try:
                 out[lang] = self.load(sel, dev, lang).examples
+            except (DataFileError, LayoutError):  # a broken file is not an absent one
+                raise
             except UserError:
                 continue
         return out

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xbench.data.errors import DataFileError, LayoutError
 from xbench.distributed import main_first
 from xbench.errors import UserError
 from xbench.evaluation.config import Stage
@@ -125,6 +126,11 @@ def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, cha
     recipe = pick_recipe(spec.doc, runner.n_layers, stage.recipe, {"epochs": runner.config.epochs})
     try:
         loaded = runner.cached_load(spec, stage.split, stage.language, runner.config.train_limit)
+    except DataFileError as err:  # the file is there but unusable: the user's to repair, not a gap
+        raise DataFileError(f"{err.message} (training data of stage {stage.task}:{stage.split}, {stage.language})",
+                            file=err.file, line=err.line, fix=err.fix) from None
+    except LayoutError:  # the data root itself cannot be read: every cell would be "missing"
+        raise
     except UserError as err:
         raise NoTrainingData(f"no training data for stage {stage.task}:{stage.split} ({stage.language}): {err} "
                              f"(fix: put {stage.task}'s {stage.split} files under --data-dir, or train on data "
@@ -137,6 +143,8 @@ def plan_stage(runner, stage: Stage, seed: int, reported: set, parent: dict, cha
             dev = runner.cached_load(spec, dev_split, stage.language, None)
             held_out = dev.dataset.to_list()
             selection, selection_data = f"{stage.task} {dev_split} ({stage.language})", dev.fingerprint
+        except (DataFileError, LayoutError):  # a broken dev file is not an absent one
+            raise
         except UserError:
             held_out = []
     if not held_out:  # no usable dev set: hold out 10% of the training data

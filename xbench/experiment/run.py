@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 
 from xbench.experiment.plan import Plan, build_plan
-from xbench.experiment.spec import Experiment
+from xbench.errors import UserError
+from xbench.experiment.spec import Experiment, model_error
 from xbench.jobs import Job
 
 
@@ -38,9 +39,12 @@ def describe(plan: Plan, registry=None) -> list[str]:
         args = dict(job.args)
         if args.get("data_dir"):
             args["data_dir"] = Path(args["data_dir"])
-        runner = Runner(EvalConfig(model=args.pop("model"), tasks=args.pop("tasks"), seeds=[args.pop("seed")],
-                                   output=Path(args.pop("output")), **args), registry)
-        runner.setup()
+        try:
+            runner = Runner(EvalConfig(model=args.pop("model"), tasks=args.pop("tasks"), seeds=[args.pop("seed")],
+                                       output=Path(args.pop("output")), **args), registry)
+            runner.setup()
+        except UserError as err:
+            raise model_error(plan.experiment, err) from err
         st = runner.status()
         cells, cells_done = cells + st["cells"], cells_done + st["cells_done"]
         stages |= st["stages"]
@@ -88,12 +92,22 @@ def run_experiment(exp: Experiment, settings, executor, registry=None,
         else:
             log(f"  {job.label}: {len(value)} cells")
 
-    values = executor.run(plan.jobs, on_result)
+    try:
+        values = executor.run(plan.jobs, on_result)
+    except UserError as err:
+        raise model_error(exp, err) from err
     by_run: dict[tuple, list] = {key: [] for key in plan.runs}
     for job in plan.jobs:
         if job.kind != "eval":
             continue
         by_run[_owner(plan, job)] += [CellResult.from_dict(c) for c in values.get(job.id, [])]
+    every = [c for cells in by_run.values() for c in cells]
+    if every and all(c.status == "missing" for c in every):  # as in `xbench eval`: no run of nothing
+        from xbench.evaluation.jobs import drop_missing_markers, nothing_evaluated
+
+        for key, cells in by_run.items():
+            drop_missing_markers(plan.runs[key], cells, started)
+        raise nothing_evaluated(every, str(exp.path) + (f" (--data-dir {settings.data_dir})" if settings.data_dir else ""))
     out, environment = {}, collect_environment()
     configs = {c.name: c for c in exp.intermediates}
     for (model, config, perturbation), cells in by_run.items():

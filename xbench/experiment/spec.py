@@ -86,6 +86,8 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
         raise validate.Problem(keypath, message, fix).to_error([path])
 
     registry = registry or get_registry()
+    for i, model in enumerate(doc["models"]):
+        _check_model(model, i, registry, fail)
     catalog = Catalog(registry)
     defaults = dict(doc.get("intermediate_training", {}))
     intermediates = []
@@ -101,6 +103,9 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
             if t.task not in catalog.tasks:
                 fail(("intermediate", name, "tasks", i), f"unknown task '{t.task}'{did_you_mean(t.task, catalog.tasks)}",
                      "see `xbench tasks list`")
+            # a misspelt split would otherwise surface only when phase 2 starts, after other jobs ran
+            _check_split(catalog.tasks[t.task], t.split, ("intermediate", name, "tasks", i),
+                         f"intermediate task {t.task}", f"{t.task}:<split>", fail)
         training = {**defaults, **{k: v for k, v in value.items() if k != "tasks"}}
         try:
             parse_sampler(training.get("sampler", "proportional"), where=f"intermediate.{name}.sampler")
@@ -113,7 +118,7 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
     for i, entry in enumerate(doc["targets"]):
         address, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
         try:
-            selections = catalog.select_many(address)
+            selections = catalog.select_many(address, option=None)
         except UserError as err:
             fail(("targets", i), str(err))
         names = list(dict.fromkeys(sel.task.name for sel in selections))
@@ -125,6 +130,19 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
                 fail(("targets", i, address, key), f"names {', '.join(unknown)}, not a task of target {address}, "
                      "so it would do nothing", f"use one of {', '.join(names)}, or drop that part")
         for sel in selections:
+            # (a split the task lacks planned no cell at all: the run "succeeded" with nothing done)
+            split, asked = named.split_for(sel.task.name, sel.task.eval_splits[0])
+            if asked:
+                _check_split(sel.task, split, ("targets", i, address, "split"), f"target {sel.address}",
+                             "`split: <one of them>`", fail)
+            stages, _ = named.stages_for(sel.task.name, sel.task.get("train_stages") or [])
+            for stage in stages:
+                other = catalog.tasks.get(stage.task)
+                if other is None:
+                    fail(("targets", i, address, "train_stages"), f"training stage task '{stage.task}' is unknown"
+                         f"{did_you_mean(stage.task, catalog.tasks)}", "see `xbench tasks list`")
+                _check_split(other, stage.split, ("targets", i, address, "train_stages"),
+                             f"training stage {stage.task}", f"{stage.task}:<split>", fail)
             for lang in options.get("languages", []):
                 if lang not in sel.languages and lang != sel.task.doc.get("options", {}).get("reference_cell", {}).get("language"):
                     fail(("targets", i, address, "languages"), f"language '{lang}' is not a language of {sel.address}",
@@ -144,6 +162,55 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
              f"registered executors: {', '.join(sorted(registry.collect('executors')))}")
     return Experiment(doc["experiment"], path, list(doc["models"]), intermediates, targets,
                       list(doc.get("seeds", [1])), doc, perturbations)
+
+
+def _check_split(task, split: str, keypath: tuple, what: str, form: str, fail) -> None:
+    if split not in task.splits:
+        fail(keypath, f"{what}: task {task.name} has no split '{split}'{did_you_mean(split, task.splits)}",
+             f"use one of its splits ({', '.join(task.splits)}): {form}")
+
+
+def _check_model(model: str, i: int, registry, fail) -> None:
+    """An entry of ``models:`` as the model loader would find it, reported at its line (its errors
+    otherwise name ``--model``, an option this command does not have)."""
+    import os
+
+    from xbench.models.aliases import alias_hint, resolve_model
+
+    try:
+        resolved = resolve_model(model, registry)
+    except UserError as err:
+        fail(("models", i), strip_model_option(str(err), model))
+    if resolved != model or Path(model).expanduser().exists():
+        return
+    hint = alias_hint(model)  # a hub id that is a near-miss of an alias: offline, a typo for sure
+    if hint and os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on") and not _hub_cached(model):
+        fail(("models", i), f"'{model}' is neither a local folder, a registered alias nor a cached hub model{hint}",
+             "give a registered alias, a checkpoint folder, or a hub id ORG/NAME")
+
+
+def _hub_cached(model: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(model, "config.json"), str)
+    except Exception:  # noqa: BLE001 - not a valid repo id: not cached
+        return False
+
+
+def strip_model_option(message: str, model: str) -> str:
+    """A model loader's line without its ``--model NAME:`` head (the caller says where the name is)."""
+    head = f"--model {model}: "
+    return f"{model}: {message[len(head):]}" if message.startswith(head) else message
+
+
+def model_error(exp: Experiment, err: UserError) -> UserError:
+    """A model loader's error about an entry of ``models:``, located at that entry of the file (the
+    error itself when it is about something else)."""
+    for i, model in enumerate(exp.models):
+        if str(err).startswith(f"--model {model}: "):
+            return validate.Problem(("models", i), strip_model_option(str(err), model)).to_error([exp.path])
+    return err
 
 
 def _perturbation(text: str, i: int, selected: dict, registry, fail) -> ExperimentPerturbation:

@@ -7,6 +7,7 @@ Implementations are named as ``"module:attr"`` strings and imported only when us
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import xbench
@@ -29,8 +30,25 @@ def xbench_task_dirs():
     for specs that are not (yet) in a plugin package."""
     dirs = [TaskDirectory("xbench", path=builtin_task_dir())]
     extra = os.environ.get("XBENCH_TASK_PATH", "")
-    dirs += [TaskDirectory("XBENCH_TASK_PATH", path=Path(p).resolve()) for p in extra.split(os.pathsep) if p]
+    for entry in filter(None, extra.split(os.pathsep)):
+        if not Path(entry).is_dir():
+            _warn_missing_task_path(entry)
+            continue
+        dirs.append(TaskDirectory("XBENCH_TASK_PATH", path=Path(entry).resolve()))
     return dirs
+
+
+_warned_task_paths: set[str] = set()
+
+
+def _warn_missing_task_path(entry: str) -> None:
+    """A misspelt entry would otherwise hide its specs without a word; a warning, not an error, since
+    a folder of optional specs may come and go (the hook runs once per registry: warn once)."""
+    if entry in _warned_task_paths:
+        return
+    _warned_task_paths.add(entry)
+    what = "is not a folder" if Path(entry).exists() else "does not exist"
+    print(f"xbench: warning: XBENCH_TASK_PATH entry {entry} {what}", file=sys.stderr)
 
 
 @hookimpl

@@ -137,7 +137,11 @@ def experiment_table(name: str, fmt: str = "table", store_path=None, registry=No
     mode = check_mode(uncertainty)
     rows, targets = experiment_rows(name, store_path, registry)
     if not rows:
-        return f"no results recorded for experiment '{name}' (run `xbench run EXPERIMENT.yaml` first)"
+        from xbench.results.store import ResultsStore
+
+        store = ResultsStore(store_path)
+        store.require_results()
+        raise store.unknown_experiment(name)
     legend = UncertaintyLegend()
     machine = fmt == "csv"
     columns = [*targets, "avg"]

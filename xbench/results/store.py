@@ -3,7 +3,8 @@
 Tables: ``store_schema`` (the layout version), ``runs`` (one row per run, with the full results.json
 text and the scoring snapshot) and ``cells`` (one row per cell and seed, for queries). Recording a
 run is idempotent: the same run id, or the same run folder, replaces the earlier record, so a
-resumed or re-saved run never counts twice.
+resumed or re-saved run never counts twice. Reading (``xbench leaderboard``, ``report``, ``analyze``)
+opens the file so that it cannot write: a missing, empty or wrong file is reported, never made a store.
 
 The leaderboard never mixes configurations: cells are grouped by model *and* configuration
 (``configuration_key``), each group is one table section labelled "model (configuration)", and a
@@ -103,7 +104,8 @@ class StoredRun:
 
 
 class ResultsStore:
-    """Runs recorded in one SQLite file (created with its tables on first use)."""
+    """Runs recorded in one SQLite file (created with its tables when the first run is recorded;
+    reading never creates or changes it)."""
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else store_path()
@@ -178,6 +180,99 @@ class ResultsStore:
             raise self._unusable("is not a file")
         return self.path.is_file()
 
+    # ---- opening for reading: never creates or changes a file ------------------------------------
+    def _reader(self) -> sqlite3.Connection | None:
+        """A connection that cannot write, or None when nothing is stored here yet (no file, a 0-byte
+        file, or an SQLite file without tables). Reading commands use it, so that pointing them at
+        the wrong file (``--store``, ``XBENCH_HOME``) never turns that file into a store."""
+        if not self.exists() or self.path.stat().st_size == 0:
+            return None
+        self._refuse_non_store()
+        uri = self.path.resolve().as_uri()
+        try:  # read-write but query_only: the last reader closing removes SQLite's -wal/-shm files
+            conn = sqlite3.connect(f"{uri}?mode=rw", uri=True, timeout=BUSY_TIMEOUT)
+        except sqlite3.OperationalError:  # a file this user may not write: strictly read-only
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not tables:
+                conn.close()
+                return None
+            if "store_schema" in tables:
+                row = conn.execute("SELECT version FROM store_schema").fetchone()
+                if row is not None and row[0] > STORE_VERSION:
+                    raise UserError(f"{self.path}: results store version {row[0]} is newer than this xbench reads "
+                                    f"({STORE_VERSION}); upgrade xbench or set XBENCH_HOME to another folder")
+            if not tables & set(EXPECTED_COLUMNS):
+                raise sqlite3.DatabaseError(f"another program's database: none of the tables "
+                                            f"{', '.join(EXPECTED_COLUMNS)}")
+            for table in [t for t in EXPECTED_COLUMNS if t in tables]:
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                if not EXPECTED_COLUMNS[table] <= have:
+                    raise sqlite3.DatabaseError(f"its table '{table}' lacks column(s) "
+                                                f"{', '.join(sorted(EXPECTED_COLUMNS[table] - have))}")
+            if not {"runs", "cells"} <= tables:
+                raise sqlite3.DatabaseError(f"it lacks the table(s) {', '.join(sorted({'runs', 'cells'} - tables))}")
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            raise self._unusable(str(err)) from None
+        except UserError:
+            conn.close()
+            raise
+        return conn
+
+    def _refuse_non_store(self) -> None:
+        """A run's results.json named as the store: said as such (not "move it aside")."""
+        with open(self.path, "rb") as f:
+            head = f.read(64)
+        if head.startswith(b"SQLite format 3\x00") or not head.lstrip().startswith(b"{"):
+            return  # an SQLite file, or something SQLite itself will refuse
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return
+        if isinstance(data, dict) and ("cells" in data or "run_id" in data):
+            folder = self.path.parent
+            raise UserError(f"{self.path}: is a results.json of one run, not a results store (fix: give --store the "
+                            f"results.sqlite that `xbench eval` records runs in, default {store_path()}; "
+                            f"`xbench report` and `xbench analyze` read a run folder itself, e.g. "
+                            f"`xbench report {folder} --html report.html`)")
+
+    def require_results(self) -> None:
+        """Raise the one-line error of a reading command when no run is stored here yet."""
+        conn = self._reader()
+        count = 0
+        if conn is not None:
+            with closing(conn):
+                count = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        if not count:
+            raise UserError(f"no results stored in {self.path} yet (fix: run `xbench eval` first, which records each "
+                            "finished run there, or give --store FILE (or XBENCH_HOME) of the store that has them)")
+
+    def unknown_experiment(self, name: str) -> UserError:
+        """``--experiment NAME`` that no stored run belongs to: the error naming the stored ones."""
+        from xbench.spec.suggest import did_you_mean
+
+        names = self.stored()["experiments"]
+        have = f"use a stored experiment: {', '.join(names)}" if names else "no stored run belongs to an experiment"
+        return UserError(f"--experiment {name}: no runs of experiment '{name}' in {self.path}"
+                         f"{did_you_mean(name, names)} (fix: {have}; `xbench run EXPERIMENT.yaml` records one)")
+
+    def stored(self) -> dict[str, list[str]]:
+        """What the store holds, for the did-you-mean of reading commands' filters: the models, the
+        groups cells are addressed under, and the experiments (sorted, distinct)."""
+        conn = self._reader()
+        if conn is None:
+            return {"models": [], "groups": [], "experiments": []}
+        with closing(conn):
+            models = [r[0] for r in conn.execute("SELECT DISTINCT model FROM runs ORDER BY model")]
+            groups = [r[0] for r in conn.execute("SELECT DISTINCT grp FROM cells WHERE grp IS NOT NULL ORDER BY grp")]
+            experiments = sorted({(json.loads(r[0]).get("config") or {}).get("experiment")
+                                  for r in conn.execute("SELECT results_json FROM runs")} - {None})
+        return {"models": models, "groups": groups, "experiments": experiments}
+
     # ---- writing -------------------------------------------------------------------------------
     def record_run(self, results: RunResults, run_dir: Path | str | None = None) -> str:
         """Record (or re-record) a run; returns its run id."""
@@ -200,26 +295,31 @@ class ResultsStore:
     # ---- reading -------------------------------------------------------------------------------
     def runs(self, model: str | None = None) -> list[StoredRun]:
         """Recorded runs, oldest first."""
-        if not self.exists():
+        conn = self._reader()
+        if conn is None:
             return []
         sql = "SELECT run_id, model, created_at, recorded_at, run_dir FROM runs"
         args: tuple = ()
         if model:
             sql, args = sql + " WHERE model = ?", (model,)
-        with closing(self._connect()) as conn:
+        with closing(conn):
             return [StoredRun(*r) for r in conn.execute(sql + " ORDER BY created_at, recorded_at", args)]
 
     def all_results(self) -> list[RunResults]:
         """Every recorded run's results, oldest first, read in one query (a concurrent writer that
         replaces a run cannot make one disappear between listing and loading)."""
-        if not self.exists():
+        conn = self._reader()
+        if conn is None:
             return []
-        with closing(self._connect()) as conn:
+        with closing(conn):
             rows = conn.execute("SELECT results_json FROM runs ORDER BY created_at, recorded_at").fetchall()
         return [RunResults.from_dict(json.loads(r[0])) for r in rows]
 
     def load_run(self, run_id: str) -> RunResults:
-        with closing(self._connect()) as conn:
+        conn = self._reader()
+        if conn is None:
+            self.require_results()
+        with closing(conn):
             row = conn.execute("SELECT results_json FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             raise UserError(f"no run '{run_id}' in {self.path} (see `xbench leaderboard --all-runs`)")
@@ -235,12 +335,12 @@ class ResultsStore:
         if model:
             sql += " AND r.model = ?"
             args.append(model)
-        with closing(self._connect()) as conn:
+        with closing(self._reader()) as conn:
             return conn.execute(sql, args).fetchall()
 
     def _run_configs(self) -> dict[str, dict]:
         """Run id → the run's config (what ``configuration_key`` reads of it)."""
-        with closing(self._connect()) as conn:
+        with closing(self._reader()) as conn:
             try:  # SQLite's JSON functions spare parsing every results.json in Python
                 rows = conn.execute("SELECT run_id, json_extract(results_json, '$.config') FROM runs").fetchall()
                 return {run_id: json.loads(config) if config else {} for run_id, config in rows}
@@ -254,8 +354,10 @@ class ResultsStore:
         each (address, language, split) the latest run's cells of that configuration — the latest run
         that has a result there, else the latest that lists it at all. With ``all_runs``, one section
         per run and configuration instead. Empty when nothing is recorded."""
-        if not self.exists():
+        probe = self._reader()
+        if probe is None:
             return []
+        probe.close()
         configs = self._run_configs()
         by_run: dict[str, list[tuple]] = {}
         run_info: dict[str, tuple] = {}  # run id → (model, created_at, recorded_at, scoring json)

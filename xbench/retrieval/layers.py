@@ -63,8 +63,7 @@ def choose_layer(n_layers: int, mapping: Mapping[str | int, int] | None = None,
     """Pick the layer for a model of ``n_layers``: override, else ``mapping[n_layers]``, else ``rule``."""
     if override is not None:
         if not 0 <= override <= n_layers:
-            raise UserError(f"retrieval: layer {override} does not exist in a {n_layers}-layer model "
-                            f"(choose 0..{n_layers}; 0 is the embedding output)")
+            raise layer_override_error(override, n_layers)
         return LayerChoice(override, n_layers, "override")
     official = {int(depth): layer for depth, layer in (mapping or {}).items()}
     if n_layers in official:
@@ -75,6 +74,44 @@ def choose_layer(n_layers: int, mapping: Mapping[str | int, int] | None = None,
         return LayerChoice(layer, n_layers, "official mapping")
     rule = rule or DEFAULT_RULE
     return LayerChoice(rule_layer(n_layers, rule), n_layers, f"rule {rule}")
+
+
+def layer_override_error(override: int, n_layers: int, model: str = "the model") -> UserError:
+    return UserError(f"--retrieval-layer {override}: {model} has {n_layers} hidden layers, so the layers to pool "
+                     f"are 0..{n_layers} (0 = the embedding output, {n_layers} = the last layer) (fix: give "
+                     f"--retrieval-layer 0..{n_layers}, or drop it for the spec's choice)")
+
+
+def check_layer_override(override: int | None, model_path: str, specs, model: str | None = None) -> None:
+    """``--retrieval-layer N`` against the model's depth, read from its config before anything loads
+    (else the run would read data and load the model first). A depth that cannot be read without
+    loading (a hub id not cached) is left to ``choose_layer``."""
+    if override is None or not any("retrieval" in spec.doc for spec in specs):
+        return
+    n_layers = model_depth(model_path)
+    if n_layers is not None and not 0 <= override <= n_layers:
+        raise layer_override_error(override, n_layers, f"model {model or model_path}")
+
+
+def model_depth(model_path: str) -> int | None:
+    """The number of transformer layers a checkpoint's config names (None when unknown)."""
+    import json
+    from pathlib import Path
+
+    config = Path(model_path) / "config.json"
+    try:
+        if config.is_file():
+            doc = json.loads(config.read_text(encoding="utf-8"))
+        else:
+            from transformers import AutoConfig
+
+            doc = AutoConfig.from_pretrained(model_path, local_files_only=True).to_dict()
+    except Exception:  # unreadable here: the model's own loading reports it
+        return None
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if isinstance(doc.get(key), int):
+            return doc[key]
+    return None
 
 
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str = "mean") -> torch.Tensor:

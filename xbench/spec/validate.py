@@ -136,8 +136,10 @@ def schema_problems(doc: dict, kind: str) -> list[Problem]:
             want = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
             want = [SCHEMA_TYPES.get(w, w) for w in want]
             got = JSON_TYPES.get(type(err.instance), type(err.instance).__name__)
+            # the fix is how to write the value, not the schema's description of the field
+            examples = [TYPE_EXAMPLES[w] for w in want if w in TYPE_EXAMPLES]
             problems.append(Problem(path, f"must be {' or '.join(want)}, not {got} ({err.instance!r:.40})",
-                                    sub.get("description") or f"write {' or '.join(want)} here"))
+                                    f"write {' or '.join(want)} here" + (f", e.g. {examples[0]}" if examples else "")))
         elif err.validator == "enum":
             opts = [str(o) for o in err.validator_value]
             problems.append(Problem(path, f"'{err.instance}' is not allowed{did_you_mean(str(err.instance), opts)}",
@@ -154,9 +156,31 @@ def schema_problems(doc: dict, kind: str) -> list[Problem]:
                     twice.append(item)
                 seen.add(item)
             problems.append(Problem(path, f"{', '.join(twice)} listed twice", "list each value once"))
+        elif err.validator == "pattern":
+            # the schema's own hint: a raw regular expression is no help to the user
+            what, how = sub.get("patternHint") or ("a value of the form the field expects", _described(sub))
+            problems.append(Problem(path, f"{err.instance!r} is not {what}", how))
+        elif err.validator in SIZE_LIMITS:
+            noun, word = SIZE_LIMITS[err.validator]
+            n = err.validator_value
+            many = f"{word} {n} {noun}{'s' if n != 1 else ''}"
+            problems.append(Problem(path, f"has {len(err.instance)}, allowed: {many}", f"give {many}"))
         else:
-            problems.append(Problem(path, err.message, sub.get("description")))
+            problems.append(Problem(path, err.message, _described(sub)))
     return problems
+
+
+# the type names of messages (SCHEMA_TYPES applied) -> how such a value is written in YAML
+TYPE_EXAMPLES = {"list": "`[a, b]`", "mapping": "`{key: value}`", "string": "`text`", "integer": "`1`",
+                 "number": "`0.5`", "boolean": "`true`"}
+SIZE_LIMITS = {"minItems": ("item", "at least"), "maxItems": ("item", "at most"),
+               "minLength": ("character", "at least"), "maxLength": ("character", "at most"),
+               "minProperties": ("key", "at least"), "maxProperties": ("key", "at most")}
+
+
+def _described(sub: dict) -> str:
+    desc = sub.get("description")
+    return f"see what the field holds: {desc}" if desc else "compare it with a working spec, e.g. tasks/xtreme/xnli.yaml"
 
 
 def _branch_errors(err) -> list:
@@ -168,6 +192,17 @@ def _branch_errors(err) -> list:
     depth = len(err.absolute_path)
     meant = [c for c in err.context if not (c.validator in ("type", "enum") and len(c.absolute_path) == depth)]
     return [e for c in meant for e in _branch_errors(c)] or [err]
+
+
+def registry_fingerprint(registry) -> str:
+    """Everything ``task_problems`` reads from the registry (task types with their fields, metric and
+    data format names): the spec index reuses a task's check results only under the same one."""
+    import hashlib
+
+    types = registry.collect("task_types")
+    seen = [sorted([n, list(t.required_fields), list(t.optional_fields)] for n, t in types.items()),
+            sorted(registry.collect("metrics")), sorted(registry.collect("data_formats"))]
+    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:16]
 
 
 def task_problems(doc: dict, registry) -> list[Problem]:

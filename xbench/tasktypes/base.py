@@ -51,6 +51,9 @@ class TaskType:
     canonical_columns: tuple[str, ...] = ()  # the keys of every canonical example, "id" first
     text_columns: tuple[str, ...] = ()       # string columns holding text (defaults of the data checks)
     length_unit = "characters"               # what ``text_length`` counts (data check outliers)
+    # whether an item id may occur only once per data file: per-item results, analysis and paired
+    # bootstrap join items by id (loading refuses a repeat; a type whose data repeats ids sets False)
+    unique_item_ids = True
 
     @classmethod
     def canonical_features(cls):
@@ -96,6 +99,12 @@ class TaskType:
     def row_labels(cls, row: dict) -> list[str]:
         """A row's labels as strings, checked against the spec's ``labels:`` (none: unlabelled)."""
         return []
+
+    @classmethod
+    def label_problem(cls, row: dict, fields: dict) -> str | None:
+        """Why a row's label cannot be trained or scored by this type whatever the spec's ``labels:``
+        say (e.g. a choice index with no such choice), else None; loading refuses such a row."""
+        return None
 
     @classmethod
     def label_summary(cls, rows: list[dict], gold=None) -> str:

@@ -30,6 +30,9 @@ class ExtractiveQA(TaskType):
     # ---- canonical data ---------------------------------------------------------------------------
     canonical_columns = ("id", "title", "question", "context", "answers")
     text_columns = ("question", "context")
+    # XTREME's TyDiQA split shortens ids so that questions share them: evaluation flags it
+    # (repeated_question_ids=N) and per-item analysis numbers the repeats
+    unique_item_ids = False
 
     @classmethod
     def canonical_features(cls):

@@ -57,6 +57,15 @@ class MultipleChoice(TaskType):
     def row_labels(cls, row):
         return [str(row["label"])] if row["label"] != -1 else []
 
+    @classmethod
+    def label_problem(cls, row, fields):
+        n = len(row["choices"])
+        if -1 <= row["label"] < n:
+            return None
+        names = fields.get("choices")
+        of = "/".join(names) if isinstance(names, list) else f"the {n} choices in column {names!r}"
+        return f"label {row['label']} is outside {{{', '.join(map(str, range(n)))}}}: it is the index of {of}"
+
     @property
     def num_labels(self) -> int:
         return 0  # the head scores each choice; there is no label vocabulary

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from xbench.data.errors import DataFileError
 from xbench.errors import UserError
 from xbench.evaluation.cell_key import code_versions
 from xbench.evaluation.config import SPLIT_ALIASES
@@ -186,6 +187,9 @@ class IntermediatePlan:
                             f"(its languages there: {' '.join(spec.split_languages(t.split))})")
         try:
             return _load_split(spec, t.split, t.language, self.settings.data_dir, self.settings.limit)
+        except DataFileError as err:  # there but unusable: located where it is, not "no data"
+            raise DataFileError(f"{err.message} (training data of intermediate task {t.task}:{t.split}, "
+                                f"{t.language})", file=err.file, line=err.line, fix=err.fix) from None
         except UserError as err:
             raise UserError(f"intermediate task {t.task}:{t.split} ({t.language}): no data ({err})") from None
 

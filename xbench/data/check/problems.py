@@ -21,6 +21,9 @@ class Problem:
     message: str
     count: int = 1
     where: list[str] = field(default_factory=list)   # file:line of the first few rows
+    # an error: the data cannot be used as it is (`xbench eval` refuses it or leaves rows out), so the
+    # check exits 2; other problems are notes on data that is used as published
+    error: bool = False
 
     def line(self) -> str:
         at = f" (e.g. {', '.join(self.where[:SHOW])})" if self.where else ""
@@ -48,7 +51,30 @@ def _outside_labels(task_type, rows: list[dict], labels: list) -> Problem | None
         return None
     values = ", ".join(f"{v!r}×{n}" for v, n in bad.most_common(5))
     return Problem("label_outside_spec", f"{len(hits)} rows with labels outside the spec's labels: {values}",
-                   len(hits), [_loc(r) for r in hits[:SHOW]])
+                   len(hits), [_loc(r) for r in hits[:SHOW]], error=True)
+
+
+def _bad_labels(task_type, rows: list[dict], fields: dict) -> Problem | None:
+    """Labels the type cannot use whatever the spec says (e.g. a choice index past the choices)."""
+    hits = [(r, m) for r in rows for m in [task_type.label_problem(r, fields)] if m]
+    if not hits:
+        return None
+    return Problem("label_invalid", f"{len(hits)} rows with an unusable label (the first: {hits[0][1]})", len(hits),
+                   [_loc(r) for r, _ in hits[:SHOW]], error=True)
+
+
+def _duplicate_ids(task_type, rows: list[dict]) -> Problem | None:
+    ids = Counter(r["id"] for r in rows)
+    dups = {i for i, n in ids.items() if n > 1}
+    if not dups:
+        return None
+    first = [r for r in rows if r["id"] in dups]
+    # loading refuses an item id repeated within one file where the type joins items by id
+    in_file = Counter((r.get(FILE), r["id"]) for r in rows if task_type.is_item(r))
+    refused = task_type.unique_item_ids and any(n > 1 for n in in_file.values())
+    return Problem("duplicate_id", f"{len(dups)} ids occur more than once ({sum(ids[i] for i in dups)} rows; "
+                   f"e.g. {', '.join(sorted(map(repr, dups))[:SHOW])})", len(dups), [_loc(r) for r in first[:SHOW]],
+                   error=refused)
 
 
 def _outliers(task_type, rows: list[dict]) -> Problem | None:
@@ -73,14 +99,11 @@ def row_problems(task_type, doc: dict, rows: list[dict]) -> list[Problem]:
     fields = doc.get("fields") or {}
     out = [collect(rows, lambda r: task_type.has_empty_text(r, fields), "empty_field",
                    "{n} rows with an empty text field")]
-    ids = Counter(r["id"] for r in rows)
-    dups = {i for i, n in ids.items() if n > 1}
-    if dups:
-        first = [r for r in rows if r["id"] in dups]
-        out.append(Problem("duplicate_id", f"{len(dups)} ids occur more than once ({sum(ids[i] for i in dups)} rows; "
-                           f"e.g. {', '.join(sorted(map(repr, dups))[:SHOW])})", len(dups), [_loc(r) for r in first[:SHOW]]))
-    if doc.get("labels"):
-        out.append(_outside_labels(task_type, rows, doc["labels"]))
+    out.append(_duplicate_ids(task_type, rows))
+    out.append(_bad_labels(task_type, rows, fields))
+    if doc.get("labels"):  # a row reported as unusable above is not counted twice
+        out.append(_outside_labels(task_type, [r for r in rows if not task_type.label_problem(r, fields)],
+                                   doc["labels"]))
     out += task_type.row_problems(rows) + task_type.notable_rows(rows)
     out.append(_outliers(task_type, rows))
     return [p for p in out if p is not None]

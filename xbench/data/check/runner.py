@@ -53,7 +53,8 @@ def _skip_problems(skipped) -> list[P.Problem]:
         if items:
             reasons = sorted({s.reason for s in items})
             text = f"{len(items)} rows skipped as {label}: " + "; ".join(reasons[:2]) + ("; ..." if len(reasons) > 2 else "")
-            out.append(P.Problem(label, text, len(items), [s.where for s in items[:P.SHOW]]))
+            out.append(P.Problem(label, text, len(items), [s.where for s in items[:P.SHOW]],
+                                 error=kind == MALFORMED))  # rule skips follow the official preprocessing
     return out
 
 
@@ -66,7 +67,7 @@ def check_cell(task, split: str, language: str, manifest, root: Path, tokenizer=
         report.files = err.tried
         return report
     except DataFileError as err:  # the whole file is unreadable: report it, keep checking the others
-        report.problems.append(P.Problem("unreadable", str(err)))
+        report.problems.append(P.Problem("unreadable", str(err), error=True))
         return report
     doc, task_type = task.for_language(language), task_type_of(task)
     report.found, report.flags, report.files = True, cell.flags, cell.files
