@@ -256,6 +256,65 @@ def prompted_row() -> tuple[str, str, str]:
     return shown, "≥ 1.5×", met(value >= 1.5 and same)
 
 
+CHANGES = {  # what was changed between two suite runs, shown by --before with its profiles
+    "4": ("the spec index is read as a header of the fields listing needs (documents decoded only when a command "
+          "uses them), with the registry checks cached per plugin fingerprint, the garbage collector paused while "
+          "decoding, and a faster JSON encoder; profiles: `benchmarks/profiles/tasks_list_5000_warm.txt` (before), "
+          "`tasks_list_5000_warm_after.txt` (after). The earlier warm numbers were also inflated by the benchmark "
+          "itself: its child processes ran with PYTHONDONTWRITEBYTECODE, so every warm run compiled xbench again"),
+    "5": ("the data layer keeps each local cell's canonical examples keyed by content (files, layout plan, spec, "
+          "code; xbench/data/examples_cache.py), the tokenizer's identity is memoised per folder contents, parsed "
+          "layout manifests are kept, and the benchmark times data preparation only (task-type imports and the "
+          "features digest moved out); profiles: `benchmarks/profiles/cache_second_run.txt` (before), "
+          "`cache_second_run_after.txt` (after)"),
+}
+
+
+def key_values(lines) -> dict[str, tuple[str, float | None, str]]:
+    """The summary's measured numbers by measure: (label, value, unit) — what --before compares."""
+    enc = [l for l in lines if l.get("bench") == "encoder_eval" and not l.get("skipped") and l.get("model") == "minilm-l6"]
+    enc = enc[0] if enc else None
+    ft, demo, cache = latest(lines, "finetune_speed"), latest(lines, "demo"), latest(lines, "cache_speed")
+    helpl, spec5k = latest(lines, "startup", command_name="xbench --help"), latest(lines, "spec_index", specs=5000)
+    tat = latest(lines, "tatoeba")
+    get = lambda l, *keys: None if l is None or l.get("skipped") else _dig(l, keys)
+    return {
+        "1": ("XNLI eval (minilm-l6): xbench warm end to end vs (c)", get(enc, "ratios", "xbench_warm_vs_c"), "×"),
+        "1b": ("XNLI eval (minilm-l6): xbench warm end to end vs (b)", get(enc, "ratios", "xbench_warm_vs_b"), "×"),
+        "2": ("fine-tuning tokens/s vs HF Trainer", get(ft, "ratios", "xbench_vs_trainer_tokens_per_s"), "×"),
+        "2b": ("README demo wall time", None if demo is None else demo["wall"] / 60, " min"),
+        "3": ("`xbench --help` warm", get(helpl, "medians", "warm"), " s"),
+        "4": ("`xbench tasks list`, 5,000 specs, warm", get(spec5k, "medians", "warm"), " s"),
+        "5": ("data preparation, second run vs first", get(cache, "ratios", "first_vs_second"), "×"),
+        "6": ("Tatoeba end to end vs forward-only ideal", get(tat, "ratios", "xbench_vs_forward_only"), "×"),
+    }
+
+
+def _dig(line, keys):
+    for k in keys:
+        line = line.get(k) if isinstance(line, dict) else None
+    return line
+
+
+def section_before_after(before_paths: list[Path], lines) -> list[str]:
+    """Each summary number of an earlier suite run beside this one's, with what changed in between."""
+    before = read(before_paths)
+    b_suite, a_suite = latest(before, "suite"), latest(lines, "suite")
+    name = lambda suite: f"{suite['date'][:10]}, git {suite['git']}" if suite else "?"
+    out = ["## Before and after", "",
+           f"Before: {', '.join(f'`{Path(os.path.relpath(p, REPO)).as_posix()}`' for p in before_paths)} "
+           f"({name(b_suite)}); after: this report's files ({name(a_suite)}). Same scripts, same machine type.", "",
+           "| measure | before | after | what changed |", "|---|---:|---:|---|"]
+    b_vals, a_vals = key_values(before), key_values(lines)
+    for key, (label, after, unit) in a_vals.items():
+        prior = b_vals[key][1]
+        if prior is None and after is None:
+            continue
+        shown = lambda v: NOT_YET if v is None else f"{v:.2f}{unit}"
+        out.append(f"| {label} | {shown(prior)} | {shown(after)} | {CHANGES.get(key, '—')} |")
+    return out + [""]
+
+
 def summary(lines) -> list[str]:
     enc = [l for l in lines if l.get("bench") == "encoder_eval" and not l.get("skipped")]
     enc = enc[0] if enc else None
@@ -284,7 +343,8 @@ def summary(lines) -> list[str]:
     return out + [""]
 
 
-def write_report(paths: list[Path], out: Path = REPO / "BENCHMARKS.md", note: str | None = None) -> Path:
+def write_report(paths: list[Path], out: Path = REPO / "BENCHMARKS.md", note: str | None = None,
+                 before: list[Path] | None = None) -> Path:
     lines = read(paths)
     png = out.with_name(out.stem + "-growth.png")  # next to the report
     png = png.name if plot(lines, png) else None
@@ -303,7 +363,7 @@ def write_report(paths: list[Path], out: Path = REPO / "BENCHMARKS.md", note: st
         head += [f"Suite: {suite['mode']} mode, {suite['seconds'] / 60:.1f} min, {suite['date']}, git {suite['git']}, "
                  f"{suite['machine']['cpu']} ({suite['machine']['cores']} cores), load average at the end "
                  f"{suite['load_after']}." + (f" Failed steps: {', '.join(failed)}." if failed else ""), ""]
-    body = (summary(lines) + section_encoder(lines) + section_finetune(lines)
+    body = (summary(lines) + (section_before_after(before, lines) if before else []) + section_encoder(lines) + section_finetune(lines)
             + ["## 3. Prompted XCOPA vs lm-evaluation-harness", "",
                "Measured separately: [benchmarks/prompted/RESULTS.md](benchmarks/prompted/RESULTS.md) "
                "(`python -m benchmarks.run --prompted --prompted-model DIR` runs `benchmarks/prompted/speed.py`).", ""]
@@ -321,11 +381,13 @@ def main(argv=None) -> None:
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
     ap.add_argument("--note", help="a sentence shown at the top (e.g. why these numbers are provisional)")
+    ap.add_argument("--before", type=Path, action="append",
+                    help="an earlier run's results file: each summary number is shown beside it (repeatable)")
     args = ap.parse_args(argv)
     files = args.files or sorted(RESULTS.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)[-1:]
     if not files:
         sys.exit("benchmarks.report: no results (run `python -m benchmarks.run --quick` first)")
-    print(write_report(files, args.out, args.note))
+    print(write_report(files, args.out, args.note, args.before))
 
 
 if __name__ == "__main__":
