@@ -76,6 +76,10 @@ def _evaluate(arguments: dict):
     ctx = _context()
     checked = {name: _checked(options()[name], value, ctx) if name in options() else value
                for name, value in arguments.items()}
+    if record:
+        from xbench.results.store import ResultsStore
+
+        ResultsStore().check_recordable()  # before the work, not after it
     results, output = run_options(checked)
     if record and is_main_process():
         from xbench.results.store import record_run

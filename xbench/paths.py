@@ -61,3 +61,19 @@ def restore_replaced(folder: Path) -> None:
     old = folder.with_name(folder.name + ".old")
     if not folder.exists() and old.is_dir():
         old.rename(folder)
+
+
+def data_dir_option(data_dir) -> Path | None:
+    """``--data-dir`` (else ``$XBENCH_DATA_DIR``, else None: the hub) as a checked folder."""
+    if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
+        data_dir = os.environ["XBENCH_DATA_DIR"]
+    if data_dir is None:
+        return None
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        from xbench.errors import UserError
+
+        what = "is a file, not a folder" if data_dir.exists() else "no such folder"
+        raise UserError(f"--data-dir {data_dir}: {what} (fix: give the folder that holds the benchmark data, "
+                        "e.g. ../shared/data, or set XBENCH_DATA_DIR to it)")
+    return data_dir

@@ -136,9 +136,30 @@ def test_damaged_tokenizer_files_are_named(model):
     bert_vocab_only(model, "")
     with pytest.raises(UserError, match=r"vocab\.txt: is empty"):  # loads, then cannot encode: no [UNK]
         adapter.load_tokenizer(str(model))
-    vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nb\nc\n"
-    (model / "vocab.txt").write_text(vocab)
+    (model / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nb\nc\n")
+    with pytest.raises(UserError, match=r"the tokenizer has 8 tokens but .*config\.json says vocab_size 120"):
+        adapter.load_tokenizer(str(model))  # encodes, but is not this model's vocabulary
+    ids = json.loads(text)["model"]["vocab"]  # the model's own WordPiece vocabulary, as vocab.txt
+    (model / "vocab.txt").write_text("".join(f"{t}\n" for t, _ in sorted(ids.items(), key=lambda kv: kv[1])))
     assert adapter.load_tokenizer(str(model))("a b")["input_ids"]
+
+
+def test_a_tokenizer_config_without_its_vocabulary_is_refused(model):
+    bert_vocab_only(model, "")
+    (model / "vocab.txt").unlink()  # tokenizer_config.json alone: the special tokens, every word [UNK]
+    with pytest.raises(UserError, match=r"the tokenizer has \d tokens .*vocab_size 120.*tokenizer files: "
+                                        r"tokenizer_config\.json\).*save the model's own tokenizer"):
+        HFAdapter().load_tokenizer(str(model))
+
+
+def test_auto_map_is_refused_on_a_known_model_type_unless_remote_code_is_trusted(model):
+    edit_config(model, auto_map={"AutoModel": "custom.Model"})  # model_type stays bert
+    adapter = HFAdapter()
+    for load_it in (lambda: adapter.load_tokenizer(str(model)), lambda: load(model)):
+        with pytest.raises(UserError, match=r"config\.json: declares its own model code \(auto_map\).*--trust-remote-code"):
+            load_it()
+    adapter.trust_remote_code = True
+    adapter.refuse_remote_code(str(model))  # the user's explicit permission: not refused by xbench
 
 
 def test_an_empty_sentencepiece_model_is_named(tmp_path):

@@ -117,7 +117,7 @@ def test_str_round_trips():
 
 
 @pytest.mark.parametrize("text,fragment", [
-    ("temprature:2", "unknown sampler (use uniform, proportional, capped:N or temperature:T)"),
+    ("temprature:2", "unknown sampler (did you mean 'temperature'?) (fix: use one of uniform, proportional, capped:N or temperature:T)"),
     ("", "unknown sampler"),
     ("uniform:3", "takes no argument"),
     ("capped", "positive whole number"),

@@ -21,7 +21,10 @@ class XbenchGroup(click.Group):
             return super().invoke(ctx)
         except (UserError, click.UsageError, OSError) as err:
             if ctx.params.get("debug") or os.environ.get("XBENCH_DEBUG"):
-                raise
+                import traceback
+
+                traceback.print_exc()  # the trace, and still the user-error exit code
+                ctx.exit(2)
             if isinstance(err, UserError):
                 message = str(err)
             elif isinstance(err, click.UsageError):

@@ -77,6 +77,9 @@ def eval_cmd(ctx, **options):
     from xbench.cli import registry_for
 
     fmt = options.pop("format")
+    from xbench.results.store import ResultsStore
+
+    ResultsStore().check_recordable()  # a broken store is said before the work, not after it
     results, output = run_options(options, registry_for(ctx))
     from xbench.distributed import is_main_process
 

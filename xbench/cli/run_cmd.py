@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -42,10 +41,9 @@ def run_cmd(ctx, experiment_file, dry_run, executor_name, address, output, data_
 
     registry = registry_for(ctx)
     exp = load_experiment(experiment_file, registry)
-    if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
-        data_dir = Path(os.environ["XBENCH_DATA_DIR"])
-    if data_dir is not None and not data_dir.is_dir():
-        raise UserError(f"--data-dir {data_dir}: no such folder")
+    from xbench.paths import data_dir_option
+
+    data_dir = data_dir_option(data_dir)
     output = output or Path("runs") / exp.name
     if output.exists() and not output.is_dir():
         raise UserError(f"--output {output}: is a file, not a folder (fix: give a new or existing folder)")

@@ -11,14 +11,17 @@ from xbench.cli.output import format_option, render
 from xbench.errors import UserError
 
 
-def _catalog(ctx, extra_files=(), warn=True):
+def _catalog(ctx, extra_files=(), warn=True, asked: str | None = None):
+    """The catalog; with ``warn``, one warning line per skipped spec file — except the error of the
+    spec ``asked`` for by name, which the command raises as its one error line."""
     from xbench.cli import registry_for
     from xbench.spec.catalog import Catalog
 
     catalog = Catalog(registry_for(ctx), extra_files=list(extra_files))
     if warn:  # one line per skipped spec file: its first problem, and where to see them all
+        raised = [catalog.failed.get(part) for part in (asked or "").split("/") if part]
         by_source: dict[str, list] = {}
-        for err in catalog.errors:
+        for err in (e for e in catalog.errors if not any(e is r for r in raised)):
             by_source.setdefault(getattr(err, "source", None) or err.file, []).append(err)
         for source, errs in by_source.items():
             more = f" (+{len(errs) - 1} more: `xbench tasks validate {source}`)" if len(errs) > 1 else ""
@@ -83,7 +86,7 @@ def show_task(ctx, address, fmt):
       xbench tasks show xtreme/tatoeba --format json
       xbench tasks show xtreme
     """
-    catalog = _catalog(ctx)
+    catalog = _catalog(ctx, asked=address)
     if address in catalog.groups and "/" not in address:
         group = catalog.groups[address]
         doc = {**group.doc, "_file": str(group.file), "_plugin": group.plugin}

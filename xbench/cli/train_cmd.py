@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -51,10 +50,9 @@ def train_cmd(ctx, model, tasks, sampler, max_steps, seed, limit, learning_rate,
     from xbench.cli import registry_for
     from xbench.train.intermediate import IntermediatePlan, IntermediateSettings, parse_tasks
 
-    if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
-        data_dir = Path(os.environ["XBENCH_DATA_DIR"])
-    if data_dir is not None and not data_dir.is_dir():
-        raise UserError(f"--data-dir {data_dir}: no such folder")
+    from xbench.paths import data_dir_option
+
+    data_dir = data_dir_option(data_dir)
     if output is not None and output.exists() and not output.is_dir():
         raise UserError(f"--output {output}: is a file, not a folder (fix: give a new or existing folder)")
     settings = IntermediateSettings(model=model, tasks=parse_tasks(tasks), output=output, sampler=sampler,

@@ -319,6 +319,9 @@ def _resolve_paths(root: Path, spec, env: dict, tried: list[str]) -> list[Path]:
             raise DataFileError("a folder where the layout expects a data file", file=str(full),
                                 fix="remove or rename the folder and put the file there (an unpacked archive "
                                     "often leaves one folder level too many)")
+        elif full.is_symlink():  # there, but pointing at nothing: not the same as absent
+            raise DataFileError(f"a broken symbolic link (to {os.readlink(full)}, which does not exist)",
+                                file=str(full), fix="point the link at the data file, or copy the file there")
     return []
 
 

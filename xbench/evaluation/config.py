@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -182,14 +181,9 @@ def config_from_options(options: dict) -> EvalConfig:
     values["languages"] = languages_value(values.get("languages"))
     seeds = values.get("seeds", "1")
     values["seeds"] = parse_seeds(seeds) if isinstance(seeds, str) else [seeds] if isinstance(seeds, int) else seeds
-    data_dir = values.get("data_dir")
-    if data_dir is None and os.environ.get("XBENCH_DATA_DIR"):
-        data_dir = os.environ["XBENCH_DATA_DIR"]
-    if data_dir is not None:
-        data_dir = Path(data_dir)
-        if not data_dir.is_dir():
-            raise UserError(f"--data-dir {data_dir}: no such folder")
-    values["data_dir"] = data_dir
+    from xbench.paths import data_dir_option
+
+    values["data_dir"] = data_dir_option(values.get("data_dir"))
     values["output"] = Path(values["output"]) if values.get("output") else None
     return EvalConfig(**values)  # checks the values (EvalConfig.__post_init__)
 
@@ -306,7 +300,7 @@ def parse_seeds(text: str) -> list[int]:
     try:
         seeds = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise UserError(f"--seeds: '{text}' is not a comma-separated list of integers (e.g. 1,2,3)") from None
+        raise UserError(f"--seeds: '{text}' is not a comma-separated list of integers (fix: e.g. --seeds 1,2,3)") from None
     return check_seeds(seeds)
 
 
@@ -314,7 +308,7 @@ def check_seeds(seeds) -> list[int]:
     """At least one seed; each a non-negative integer, none twice (a repeated seed is not another run)."""
     seeds = list(seeds)
     if not seeds:
-        raise UserError("--seeds: give at least one seed (e.g. 1)")
+        raise UserError("--seeds: give at least one seed (fix: e.g. --seeds 1)")
     for s in seeds:
         if isinstance(s, bool) or not isinstance(s, int):
             raise UserError(f"--seeds: {s!r} is not an integer (fix: e.g. --seeds 1,2,3)")

@@ -77,8 +77,9 @@ def run_experiment(exp: Experiment, settings, executor, registry=None,
     from xbench.results.cells import CellResult
     from xbench.results.environment import collect_environment
     from xbench.results.run import RunResults
-    from xbench.results.store import record_run
+    from xbench.results.store import ResultsStore, record_run
 
+    ResultsStore().check_recordable()  # a broken store is said before the work, not after it
     plan = build_plan(exp, settings, registry)
     n_train = sum(1 for j in plan.jobs if j.kind == "train")
     log(f"experiment {exp.name}: {n_train} phase-2 trainings ({sum(j.done for j in plan.jobs if j.kind == 'train')} "

@@ -71,6 +71,10 @@ def load_experiment(path: Path | str, registry=None) -> Experiment:
     from xbench.train.samplers import parse_sampler
 
     path = Path(path)
+    if path.is_dir():
+        first = min(path.glob("*.yaml"), default=None)
+        raise UserError(f"{path}: is a folder, not an experiment file (fix: give one experiment file"
+                        f"{f', e.g. {first}' if first else ''})")
     if not path.is_file():
         raise UserError(f"{path}: no such experiment file (fix: check the path; examples/ has experiment files)")
     doc = read_yaml(path)

@@ -37,6 +37,7 @@ class HFAdapter:
     def load_tokenizer(self, path: str):
         from transformers import AutoTokenizer
 
+        self.refuse_remote_code(path)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=self.trust_remote_code)
         except OSError as exc:
@@ -82,9 +83,29 @@ class HFAdapter:
         if pickles:
             raise pickle_error(path, f"its only weights are a pickle file ({pickles[0]})")
 
+    def refuse_remote_code(self, path: str) -> None:
+        """Refuse a local folder that declares its own code (``auto_map`` in config.json or
+        tokenizer_config.json) unless ``trust_remote_code``: for a known ``model_type`` transformers
+        would quietly build its own class instead, which need not be the model the folder describes."""
+        folder = Path(path)
+        if self.trust_remote_code or not folder.is_dir():
+            return
+        import json
+
+        for name in ("config.json", "tokenizer_config.json"):
+            try:
+                declared = json.loads((folder / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # absent or damaged: the loaders' own checks name it
+            if isinstance(declared, dict) and declared.get("auto_map"):
+                raise UserError(f"{folder / name}: declares its own model code (auto_map), which xbench never runs "
+                                "unasked (fix: read that code, then add --trust-remote-code if you trust it, or "
+                                "remove auto_map to load transformers' built-in class)")
+
     def from_pretrained(self, cls, path: str, **kwargs):
         """``cls.from_pretrained`` under xbench's loading rules (see the module docstring); their
         refusals are one-line ``UserError``s."""
+        self.refuse_remote_code(path)
         self.check_weights(path)
         kwargs.setdefault("trust_remote_code", self.trust_remote_code)
         if not self.allow_pickle:

@@ -274,6 +274,26 @@ def check_tokenizer_works(path: str, tokenizer) -> None:
         tokenizer("a b", "c")
     except Exception as err:  # noqa: BLE001 - the tokenizer's own failure, whatever its type
         raise tokenizer_error(path, err) from None
+    check_vocabulary_size(path, tokenizer)
+
+
+def check_vocabulary_size(path: str, tokenizer) -> None:
+    """A tokenizer far smaller than the model's embedding table has lost its vocabulary (a folder
+    with tokenizer_config.json but no tokenizer.json / vocab file loads as its special tokens alone,
+    and every word becomes [UNK]): refused, instead of evaluating garbage."""
+    config = Path(path) / "config.json"
+    try:
+        vocab_size = int(json.loads(config.read_text(encoding="utf-8")).get("vocab_size") or 0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return  # a hub id, or no usable config.json (named by the config checks)
+    have = len(tokenizer)
+    if vocab_size and have < vocab_size / 2:
+        files = sorted(p.name for p in Path(path).iterdir() if p.name.startswith(("tokenizer", "vocab", "spiece",
+                                                                                    "sentencepiece", "merges")))
+        raise UserError(f"--model {path}: the tokenizer has {have} tokens but {config} says vocab_size {vocab_size}: "
+                        f"its vocabulary is missing or belongs to another model (tokenizer files: "
+                        f"{', '.join(files) or 'none'}) (fix: save the model's own tokenizer into the folder, "
+                        "e.g. AutoTokenizer.from_pretrained(ORIGINAL).save_pretrained(FOLDER))")
 
 
 def _first_line(err: Exception) -> str:

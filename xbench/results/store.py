@@ -240,6 +240,14 @@ class ResultsStore:
                             f"`xbench report` and `xbench analyze` read a run folder itself, e.g. "
                             f"`xbench report {folder} --html report.html`)")
 
+    def check_recordable(self) -> None:
+        """Raise the store's one-line error now if a run could not be recorded in it later (a damaged
+        or foreign file, a folder): called before a run does its work, so hours of evaluation are not
+        followed by a failure to record them. Reads only; an absent store is fine (it is created)."""
+        conn = self._reader()
+        if conn is not None:
+            conn.close()
+
     def require_results(self) -> None:
         """Raise the one-line error of a reading command when no run is stored here yet."""
         conn = self._reader()

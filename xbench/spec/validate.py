@@ -236,7 +236,10 @@ def task_problems(doc: dict, registry) -> list[Problem]:
             problems.append(Problem(("metrics", i), f"unknown metric '{m}'{did_you_mean(m, metrics)}",
                                     f"installed metrics: {', '.join(sorted(metrics))}"))
     primary = doc.get("primary_metric")
-    if primary is not None and primary not in doc["metrics"]:
+    # (a primary metric that is an installed metric missing from a misspelt `metrics:` entry is that
+    # entry's error, already reported: not a second one recommending the typo)
+    misspelt = [m for m in doc["metrics"] if m not in metrics]
+    if primary is not None and primary not in doc["metrics"] and not (misspelt and primary in metrics):
         problems.append(Problem(("primary_metric",), f"'{primary}' is not among this task's metrics",
                                 f"use one of: {', '.join(doc['metrics'])}"))
     formats = registry.collect("data_formats")

@@ -75,7 +75,7 @@ def parse_sampler(text: str, where: str = "--sampler") -> SamplerSpec:
     arg = arg.strip()
     if name in ("uniform", "proportional"):
         if sep:
-            raise UserError(f"{where} '{text}': {name} takes no argument (use {name})")
+            raise UserError(f"{where} '{text}': {name} takes no argument (fix: write {name})")
         return SamplerSpec(name)
     if name == "capped":
         try:
@@ -84,7 +84,7 @@ def parse_sampler(text: str, where: str = "--sampler") -> SamplerSpec:
             cap = 0
         if cap <= 0:
             raise UserError(f"{where} '{text}': capped needs a positive whole number of examples "
-                            "(e.g. capped:10000)")
+                            "(fix: e.g. capped:10000)")
         return SamplerSpec("capped", cap)
     if name == "temperature":
         try:
@@ -92,9 +92,13 @@ def parse_sampler(text: str, where: str = "--sampler") -> SamplerSpec:
         except ValueError:
             temp = math.nan
         if not (temp > 0 and math.isfinite(temp)):
-            raise UserError(f"{where} '{text}': temperature needs a positive number T (e.g. temperature:2)")
+            raise UserError(f"{where} '{text}': temperature needs a positive number T (fix: e.g. temperature:2)")
         return SamplerSpec("temperature", temp)
-    raise UserError(f"{where} '{text}': unknown sampler (use {FORMS})")
+    import difflib
+
+    close = difflib.get_close_matches(name, ["uniform", "proportional", "capped", "temperature"], n=1, cutoff=0.7)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise UserError(f"{where} '{text}': unknown sampler{hint} (fix: use one of {FORMS})")
 
 
 def _check_sizes(sizes: Mapping[str, int]) -> None:

@@ -16,13 +16,35 @@ BOM = b"\xef\xbb\xbf"
 REENCODE_FIX = "convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8 FILE > FILE.utf8`"
 
 
+# (magic bytes, what the file is, how to get the text out): a compressed file is not re-encoded text
+COMPRESSED = ((b"\x1f\x8b", "gzip", "mv {f} {f}.gz && gunzip {f}.gz"),
+              (b"PK\x03\x04", "zip", "mv {f} {f}.zip && unzip {f}.zip, then put the data file at {f}"),
+              (b"BZh", "bzip2", "mv {f} {f}.bz2 && bunzip2 {f}.bz2"), (b"\xfd7zXZ\x00", "xz", "mv {f} {f}.xz && unxz {f}.xz"),
+              (b"\x28\xb5\x2f\xfd", "zstd", "mv {f} {f}.zst && unzstd --rm {f}.zst"))
+
+
+def not_utf8(path: Path, raw: bytes, start: int, lineno: int, column: int) -> DataFileError:
+    """The error for bytes that are not UTF-8: a compressed file is named as such (re-encoding it, the
+    usual fix, would make garbage)."""
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        head = b""
+    for magic, kind, command in COMPRESSED:
+        if head.startswith(magic):
+            return DataFileError(f"is a {kind}-compressed file, not text", file=str(path), line=None,
+                                 fix=f"decompress it under this name: `{command.format(f=path)}`")
+    bad = raw[start:start + 1].hex()
+    return DataFileError(f"not valid UTF-8 (byte 0x{bad} at column {column})", file=str(path), line=lineno,
+                         fix=REENCODE_FIX)
+
+
 def _decode(raw: bytes, path: Path, lineno: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        bad = raw[err.start:err.start + 1].hex()
-        raise DataFileError(f"not valid UTF-8 (byte 0x{bad} at column {err.start + 1})", file=str(path),
-                            line=lineno, fix=REENCODE_FIX) from None
+        raise not_utf8(path, raw, err.start, lineno, err.start + 1) from None
 
 
 def _open(path: Path):
@@ -62,9 +84,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as err:
         lineno = raw.count(b"\n", 0, err.start) + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        bad = raw[err.start:err.start + 1].hex()
-        raise DataFileError(f"not valid UTF-8 (byte 0x{bad} at column {column})", file=str(path), line=lineno,
-                            fix=REENCODE_FIX) from None
+        raise not_utf8(path, raw, err.start, lineno, column) from None
 
 
 def read_json_document(path: Path):
