@@ -78,7 +78,9 @@ def test_report_writes_every_measure_and_marks_what_was_not_measured(tmp_path):
     report.write_report([path], md)
     png = tmp_path / "B-growth.png"  # next to the report
     text = md.read_text()
-    assert "| 1 | XNLI eval: xbench (warm, end to end) vs (c) eager ideal | 0.50× | ≥ 1.3× | **not met** |" in text
+    assert ("| 1 | XNLI eval (minilm-l6, 10 pairs): xbench (warm, end to end) vs (c) eager ideal | 0.50× | ≥ 1.3× | "
+            "**not met** |") in text
+    assert "| 1 | XNLI eval: mpnet-base | not yet measured |" in text  # skipped: no row of numbers
     assert "| 5 | data preparation, second run vs first | 25.00× | ≥ 20× | met |" in text
     assert "mpnet-base**: not yet measured — model alias mpnet-base is not installed" in text
     assert "| 2 | fine-tuning tokens/s vs HF Trainer (PAN-X en) | not yet measured |" in text
@@ -89,3 +91,22 @@ def test_report_writes_every_measure_and_marks_what_was_not_measured(tmp_path):
     assert "What limits it" in text  # a missed goal comes with its account
     assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
     assert "10 → 1.00 s, 20 → 2.00 s" in text and "![how cost grows](B-growth.png)" in text
+
+
+def test_before_after_compares_each_summary_number_and_a_rerun_step_replaces_its_rows(tmp_path):
+    def startup(warm, date):
+        return fake("spec_index", specs=5000, runs={}, medians={"cold": 2.0, "warm": warm},
+                    goals={"warm < 0.5 s": warm < 0.5}).replace("2026-12-02T04:00:00Z", date)
+    before, after = tmp_path / "before.jsonl", tmp_path / "after.jsonl"
+    before.write_text(startup(0.83, "2026-12-01T00:00:00Z") + "\n")
+    # the step ran twice in the new file (e.g. `--only startup` again): the later run's rows stand
+    after.write_text(startup(0.61, "2026-12-02T00:00:00Z") + "\n" + startup(0.30, "2026-12-02T01:00:00Z") + "\n")
+    md = tmp_path / "B.md"
+    report.write_report([after], md, before=[before])
+    text = md.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| `xbench tasks list`, 5,000 specs, warm | 0.83 s"))
+    assert "| 0.30 s |" in row and "spec index" in row  # before, after, and what changed
+    section = text.split("## 4.")[1].split("## 5.")[0]
+    assert section.count("5,000 generated specs") == 1 and "| 2.00 | 0.30 | warm < 0.5 s: met |" in section
+    assert "README demo" not in text.split("## Before and after")[1].split("## 1.")[0]  # in neither file: no row
+
