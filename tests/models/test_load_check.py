@@ -156,7 +156,8 @@ def test_auto_map_is_refused_on_a_known_model_type_unless_remote_code_is_trusted
     edit_config(model, auto_map={"AutoModel": "custom.Model"})  # model_type stays bert
     adapter = HFAdapter()
     for load_it in (lambda: adapter.load_tokenizer(str(model)), lambda: load(model)):
-        with pytest.raises(UserError, match=r"config\.json: declares its own model code \(auto_map\).*--trust-remote-code"):
+        with pytest.raises(UserError, match=r"config\.json: asks to run Python code shipped with the model \(auto_map\)"
+                                            r".*--trust-remote-code"):
             load_it()
     adapter.trust_remote_code = True
     adapter.refuse_remote_code(str(model))  # the user's explicit permission: not refused by xbench

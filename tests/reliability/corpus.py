@@ -333,7 +333,7 @@ case("model", "remote-code-required", EVAL_MODEL, ["--trust-remote-code"],
      model_edit(lambda m: (m / "config.json").write_text(json.dumps(
          {**json.loads((m / "config.json").read_text()), "model_type": "xbench_custom",
           "auto_map": {"AutoConfig": "custom.Config", "AutoModel": "custom.Model"}}))))
-case("model", "auto-map-on-a-known-type", EVAL_MODEL, ["model/config.json: declares its own model code (auto_map)",
+case("model", "auto-map-on-a-known-type", EVAL_MODEL, ["model/config.json: asks to run Python code shipped with the model (auto_map)",
                                                        "--trust-remote-code", "remove auto_map"],
      model_edit(lambda m: (m / "config.json").write_text(json.dumps(
          {**json.loads((m / "config.json").read_text()), "auto_map": {"AutoModel": "custom.Model"}}))))

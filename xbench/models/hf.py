@@ -98,9 +98,9 @@ class HFAdapter:
             except (OSError, ValueError):
                 continue  # absent or damaged: the loaders' own checks name it
             if isinstance(declared, dict) and declared.get("auto_map"):
-                raise UserError(f"{folder / name}: declares its own model code (auto_map), which xbench never runs "
-                                "unasked (fix: read that code, then add --trust-remote-code if you trust it, or "
-                                "remove auto_map to load transformers' built-in class)")
+                raise UserError(f"{folder / name}: asks to run Python code shipped with the model (auto_map), which "
+                                "xbench never does unasked (fix: read that code, then add --trust-remote-code if you "
+                                "trust it, or remove auto_map to load transformers' built-in class)")
 
     def from_pretrained(self, cls, path: str, **kwargs):
         """``cls.from_pretrained`` under xbench's loading rules (see the module docstring); their
