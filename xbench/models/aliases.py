@@ -44,8 +44,9 @@ def resolve_model(name: str, registry) -> str:
         what = "is a file, not a checkpoint folder" if local.exists() else "no such folder"
         raise UserError(f"--model {name}: {what} (fix: give the folder that holds config.json and the "
                         "weights, a registered alias such as minilm-l6, or a hub id ORG/NAME)")
-    if "/" not in name and alias_hint(name):  # a near-miss of an alias: said now, without asking the hub
-        raise UserError(f"--model {name}: no such folder or registered alias{alias_hint(name)} (fix: use the alias, "
+    hint = alias_hint(name) if "/" not in name else ""
+    if hint:  # a near-miss of an alias: said now, without asking the hub
+        raise UserError(f"--model {name}: no such folder or registered alias{hint} (fix: use the alias, "
                         "a local checkpoint folder, or a hub id ORG/NAME)")
     return name  # a hub id; transformers reports it if it cannot be found offline
 

@@ -282,10 +282,10 @@ def check_vocabulary_size(path: str, tokenizer) -> None:
     with tokenizer_config.json but no tokenizer.json / vocab file loads as its special tokens alone,
     and every word becomes [UNK]): refused, instead of evaluating garbage."""
     config = Path(path) / "config.json"
-    try:
-        vocab_size = int(json.loads(config.read_text(encoding="utf-8")).get("vocab_size") or 0)
-    except (OSError, ValueError, TypeError, AttributeError):
-        return  # a hub id, or no usable config.json (named by the config checks)
+    try:  # (a hub id, or no usable config.json: nothing to compare; the config checks name a bad one)
+        vocab_size = int(_config_doc(path).get("vocab_size") or 0)
+    except (TypeError, ValueError):
+        return
     have = len(tokenizer)
     if vocab_size and have < vocab_size / 2:
         files = sorted(p.name for p in Path(path).iterdir() if p.name.startswith(("tokenizer", "vocab", "spiece",
