@@ -9,6 +9,8 @@ run alternately in one process, each repeat in a rotated order:
 - ``xbench_cold`` / ``xbench_warm``: the whole ``xbench eval`` command (start-up, model loading, data,
   tokenisation, forward, metrics, files) with an empty / a filled ``XBENCH_HOME`` (tokenisation cache);
 - ``xbench_engine``: xbench's engine alone in this process (``run_batches`` over the task type's features);
+- ``xbench_engine_one_batch``: the same with ``XBENCH_CPU_WORKERS=1`` (one batch at a time with all threads:
+  what the engine did before it ran two CPU batches at once);
 - ``a_xtreme``: the official XTREME scripts' way: every batch padded to 128, batch 32, file order
   (forward over pre-tokenised tensors);
 - ``b_trainer``: Hugging Face ``Trainer.predict`` (batch 32, its default collator, file order);
@@ -117,13 +119,24 @@ def forward_fixed(model, cell, device, precision):
                           for b in cell.fixed_batches]).numpy()
 
 
-def engine_logits(model, cell, task_type, device, precision):
+def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | None = None):
+    """xbench's engine over the cell's features; ``cpu_workers`` sets XBENCH_CPU_WORKERS for the call
+    (None: the engine's default)."""
     import numpy as np
 
     from xbench.engine.inference import run_batches
 
-    out = run_batches(model, cell.features, task_type.collate, task_type.outputs, batch_size="auto",
-                      device=device, precision=precision, progress=False)
+    before = os.environ.get("XBENCH_CPU_WORKERS")
+    if cpu_workers is not None:
+        os.environ["XBENCH_CPU_WORKERS"] = cpu_workers
+    try:
+        out = run_batches(model, cell.features, task_type.collate, task_type.outputs, batch_size="auto",
+                          device=device, precision=precision, progress=False)
+    finally:
+        if before is None:
+            os.environ.pop("XBENCH_CPU_WORKERS", None)
+        else:
+            os.environ["XBENCH_CPU_WORKERS"] = before
     return np.stack(out)
 
 
@@ -194,13 +207,16 @@ def measure(name: str, args, rec: Recorder) -> None:
                 return {"wall": wall, "cpu": cpu}
             return run
 
-        def engine():
-            wall, cpu, outs = timed(lambda: [engine_logits(model, c, task_type, device, precision) for c in cells])
-            for c, got in zip(cells, outs):
-                diff = float(np.abs(got - reference[c.lang]).max())
-                checks["max_abs_logit_diff"] = max(checks["max_abs_logit_diff"], diff)
-                checks["engine_labels_identical"] &= bool((got.argmax(1) == reference[c.lang].argmax(1)).all())
-            return {"wall": wall, "cpu": cpu}
+        def engine(cpu_workers=None):
+            def run():
+                wall, cpu, outs = timed(lambda: [engine_logits(model, c, task_type, device, precision, cpu_workers)
+                                                 for c in cells])
+                for c, got in zip(cells, outs):
+                    diff = float(np.abs(got - reference[c.lang]).max())
+                    checks["max_abs_logit_diff"] = max(checks["max_abs_logit_diff"], diff)
+                    checks["engine_labels_identical"] &= bool((got.argmax(1) == reference[c.lang].argmax(1)).all())
+                return {"wall": wall, "cpu": cpu}
+            return run
 
         def e2e(cold: bool):
             def run():
@@ -214,7 +230,8 @@ def measure(name: str, args, rec: Recorder) -> None:
                 return {"wall": wall, "cell_seconds": cell_seconds}  # cell_seconds: the cells' own time
             return run
 
-        variants = {"xbench_cold": e2e(True), "xbench_warm": e2e(False), "xbench_engine": engine,
+        variants = {"xbench_cold": e2e(True), "xbench_warm": e2e(False), "xbench_engine": engine(),
+                    "xbench_engine_one_batch": engine("1"),  # one batch at a time: the engine before cpu_workers
                     "a_xtreme": summed(lambda c: forward_fixed(model, c, device, precision)),
                     "b_trainer": summed(lambda c: trainer_predict(model, c, tokenizer, work, device, precision)),
                     "c_eager": summed(lambda c: forward_sorted(model, c, device, precision))}
@@ -231,6 +248,7 @@ def measure(name: str, args, rec: Recorder) -> None:
         ratios = {f"{n}_vs_c": c / m for n, m in medians.items() if m and n != "c_eager"}
         ratios.update(xbench_warm_vs_b=medians["b_trainer"] / medians["xbench_warm"],
                       xbench_engine_vs_b=medians["b_trainer"] / medians["xbench_engine"],
+                      xbench_engine_vs_one_batch=medians["xbench_engine_one_batch"] / medians["xbench_engine"],
                       xbench_warm_vs_a=medians["a_xtreme"] / medians["xbench_warm"])
         rec.write("encoder_eval", model=name, device=str(device), precision=precision,
                   allocator="in-process variants: glibc default; xbench eval: its CPU allocator tuning",

@@ -2,15 +2,15 @@
 once give the plain per-item eager forward's labels, with logits within 1e-4 (CPU fp32, tiny BERT)."""
 
 import random
+import threading
 
 import numpy as np
 import torch
-from transformers import AutoTokenizer
 
 from xbench.engine.batching import token_batches
 from xbench.engine.inference import distinct_features, run_batches
-from xbench.tasktypes.classification import SequenceClassification
 
+from helpers.tiny_classifier import classifier, pair_examples
 from helpers.tiny_model import sentences
 
 CPU = torch.device("cpu")
@@ -21,26 +21,13 @@ class CountingModel(torch.nn.Module):
 
     def __init__(self, model):
         super().__init__()
-        self.model, self.rows, self.shapes = model, 0, []
+        self.model, self.rows, self.shapes, self.lock = model, 0, [], threading.Lock()
 
     def forward(self, **batch):
-        self.rows += batch["input_ids"].shape[0]
-        self.shapes.append(tuple(batch["input_ids"].shape))
+        with self.lock:  # batches may run in two CPU worker threads
+            self.rows += batch["input_ids"].shape[0]
+            self.shapes.append(tuple(batch["input_ids"].shape))
         return self.model(**batch)
-
-
-def classifier(tiny_model):
-    tok = AutoTokenizer.from_pretrained(tiny_model)
-    spec = {"name": "toy_nli", "type": "sequence_classification", "labels": ["a", "b", "c"], "options": {}}
-    tt = SequenceClassification(spec, tok, max_length=64)
-    torch.manual_seed(0)
-    return tt, tt.load_model(str(tiny_model)).eval()
-
-
-def pair_examples(n, seed):
-    sents = sentences(2 * n, seed=seed, max_len=40)
-    return [{"id": i, "text_a": " ".join(sents[i]), "text_b": " ".join(sents[n + i]), "label": "abc"[i % 3]}
-            for i in range(n)]
 
 
 def eager_reference(tt, model, features):
@@ -130,6 +117,7 @@ def test_out_of_memory_splits_the_batch_and_caps_the_later_ones(tiny_model, monk
             return model(**batch)
 
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    monkeypatch.setenv("XBENCH_CPU_WORKERS", "1")  # a GPU runs one batch at a time: the path that splits
     got = run_batches(RunsOutOfMemory(), features, tt.collate, tt.outputs, batch_size="auto", device=CPU,
                       progress=False)
     ref = eager_reference(tt, model, features)

@@ -537,6 +537,8 @@ case("cli", "output-not-writable", "eval --model {model} --data-dir {data} --tas
 case("cli", "xbench-home-not-writable", "eval --model {model} --data-dir {data} --tasks xnli --split dev "
      "--languages en --no-finetune --limit 1 --output {out}", ["XBENCH_HOME=", "fix: set XBENCH_HOME"],
      env={"XBENCH_HOME": "/proc/xbench-home"})
+case("cli", "cpu-workers-not-a-number", EVAL_XNLI + " --device cpu", ["XBENCH_CPU_WORKERS='two'", "fix:"],
+     env={"XBENCH_CPU_WORKERS": "two"})
 case("cli", "data-dir-missing", "eval --model {model} --tasks xnli --data-dir {tmp}/nodata --output {out}",
      ["--data-dir", "nodata", "no such folder", "fix:"])
 case("cli", "format-not-offered", EVAL + " --tasks xnli --format xml", ["--format", "'xml'", "json"])

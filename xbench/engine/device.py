@@ -3,7 +3,8 @@
 ``auto`` picks CUDA, then Apple MPS, then CPU. Precision ``auto`` is bf16 autocast on GPUs that
 support it (fp16 otherwise) and fp32 on CPU: CPUs without bf16 units run bf16 matmuls hundreds of
 times slower, so CPU autocast is only used when asked for explicitly. Picking the CPU also tunes its
-memory allocator for reuse (xbench.engine.cpu_allocator).
+memory allocator for reuse (xbench.engine.cpu_allocator) and checks ``XBENCH_CPU_WORKERS``
+(xbench.engine.cpu_workers).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ def pick_device(name: str = "auto"):
     device = _pick(name)
     if device.type == "cpu":
         from xbench.engine.cpu_allocator import keep_freed_memory
+        from xbench.engine.cpu_workers import workers_for_this_process
 
         keep_freed_memory()  # large activations reuse freed memory instead of faulting in new pages
+        workers_for_this_process()  # a bad XBENCH_CPU_WORKERS is refused before any work
     return device
 
 

@@ -5,6 +5,7 @@ their output shared. The distinct ones are sorted by length (longest first) and 
 ``batch_size="auto"`` cuts the sorted order by a budget of padded tokens (``batching.token_batches``:
 large batches for short inputs, little padding); on GPUs the budget starts large and a batch that
 runs out of memory is split in half and retried. A fixed ``batch_size=N`` gives batches of N items.
+On a multi-core CPU, two batches run at once with half the threads each (``cpu_workers``).
 When ``torch.distributed`` is initialised (``accelerate launch -m xbench eval …`` or torchrun), each
 rank takes every world_size-th feature of the sorted order; the outputs are gathered and put back in
 feature order on every rank, so results do not depend on the number of processes.
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from tqdm.auto import tqdm
 
 from xbench.engine.batching import count_batches, token_batches
+from xbench.engine.cpu_workers import run_concurrently, workers_for_this_process
 from xbench.engine.device import autocast
 
 CPU_AUTO_BATCH = 32
@@ -45,36 +47,53 @@ def run_batches(model, features: list[dict], collate: Callable, to_outputs: Call
     # longest first: an out-of-memory error shows at once and the ETA is pessimistic
     order = sorted(range(len(distinct)), key=lambda i: (-lengths[i], i))
     plan = plan_batches(order[rank::world], lengths, batch_size, device)
-    results: dict[int, object] = {}
     model.eval()
     bar = tqdm(total=sum(map(len, plan)), desc=desc, unit="ex", disable=not progress or rank != 0, leave=False,
                dynamic_ncols=True)
-    plan.reverse()  # a stack: the next batch is popped from the end
-    cap = None  # after an out-of-memory error: the most items a batch may hold from then on
-    while plan:
-        idx = plan.pop()
-        if cap is not None and len(idx) > cap:
-            plan += [idx[i:i + cap] for i in range(0, len(idx), cap)][::-1]
-            continue
+
+    def compute(idx: list[int]) -> list:
         batch = {k: v.to(device) for k, v in collate([features[distinct[i]] for i in idx]).items() if k != "labels"}
-        try:
-            with torch.inference_mode(), autocast(device, precision):
-                out = to_outputs(model(**batch), batch)
-        except torch.cuda.OutOfMemoryError:
-            if batch_size != "auto" or len(idx) == 1:
-                raise
-            del batch
-            torch.cuda.empty_cache()
-            cap = len(idx) // 2  # the same items in two halves, retried in order; later batches no larger
-            plan.append(idx)
-            continue
-        for i, o in zip(idx, out):
-            results[i] = o
-        bar.update(len(idx))
+        with torch.inference_mode(), autocast(device, precision):  # per thread: entered in each worker
+            return to_outputs(model(**batch), batch)
+
+    workers, threads_each = workers_for_this_process() if device.type == "cpu" else (1, 0)
+    if workers > 1 and len(plan) > 1:
+        results = run_concurrently(plan, compute, workers=workers, threads_each=threads_each, on_done=bar.update)
+    else:
+        results = run_in_turn(plan, compute, batch_size, on_done=bar.update)
     bar.close()
     if world > 1:
         results = gather(results)
     return [results[copies[i]] for i in range(len(features))]
+
+
+def run_in_turn(plan: list[list[int]], compute: Callable, batch_size, *, on_done: Callable) -> dict:
+    """{position: output}, one batch at a time. On a GPU out-of-memory error under ``auto``, the batch
+    is split in half and retried, and no later batch is larger than the halves."""
+    import torch
+
+    results: dict[int, object] = {}
+    stack = plan[::-1]  # the next batch is popped from the end
+    cap = None  # after an out-of-memory error: the most items a batch may hold from then on
+    while stack:
+        idx = stack.pop()
+        if cap is not None and len(idx) > cap:
+            stack += [idx[i:i + cap] for i in range(0, len(idx), cap)][::-1]
+            continue
+        try:
+            out = compute(idx)
+        except torch.cuda.OutOfMemoryError:
+            if batch_size != "auto" or len(idx) == 1:
+                raise
+            out = None
+        if out is None:  # out of memory; past the handler, whose traceback held the batch's tensors
+            torch.cuda.empty_cache()
+            cap = len(idx) // 2  # the same items in two halves, retried in order
+            stack.append(idx)
+            continue
+        results.update(zip(idx, out))
+        on_done(len(idx))
+    return results
 
 
 def plan_batches(order: list[int], lengths: list[int], batch_size, device) -> list[list[int]]:
