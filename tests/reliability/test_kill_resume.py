@@ -98,9 +98,41 @@ def assert_nothing_partial(folder: Path) -> None:
         torch.load(f, map_location="cpu", weights_only=True)
 
 
-def file_bytes(folder: Path, patterns: list[str]) -> dict[str, bytes]:
-    return {str(f.relative_to(folder)): f.read_bytes() for p in patterns for f in sorted(folder.glob(p))
-            if f.is_file() and not f.name.startswith(".")}
+# Two fresh processes that train the same model from scratch have been seen to differ in the last bit of
+# some weights (1 ULP: at most 7.5e-9 on weights of ~0.07, both runs "resumed": null), so weights are
+# compared to within WEIGHT_ATOL. A lost or repeated optimiser step moves the tiny model's weights by
+# ~1e-5 (its biases are 3.5e-5 after 4 steps), far beyond it; everything else is compared byte for byte.
+WEIGHT_ATOL = 1e-7
+
+
+class Weights:
+    """A safetensors file's tensors; equal to another's when names, shapes and dtypes are the same and
+    every value is within WEIGHT_ATOL."""
+
+    def __init__(self, path: Path):
+        from safetensors.torch import load_file
+
+        self.tensors = load_file(path)
+
+    def max_diff(self, other: "Weights") -> float:
+        return max(((a.double() - other.tensors[k].double()).abs().max().item() for k, a in self.tensors.items()),
+                   default=0.0)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Weights) or self.tensors.keys() != other.tensors.keys():
+            return False
+        if any(a.shape != other.tensors[k].shape or a.dtype != other.tensors[k].dtype for k, a in self.tensors.items()):
+            return False
+        return self.max_diff(other) <= WEIGHT_ATOL
+
+    def __repr__(self) -> str:
+        return f"Weights({len(self.tensors)} tensors)"
+
+
+def file_bytes(folder: Path, patterns: list[str]) -> dict[str, bytes | Weights]:
+    """Each file's bytes (a .safetensors file: its tensors, see Weights)."""
+    return {str(f.relative_to(folder)): Weights(f) if f.suffix == ".safetensors" else f.read_bytes()
+            for p in patterns for f in sorted(folder.glob(p)) if f.is_file() and not f.name.startswith(".")}
 
 
 def kill_and_finish(argv_for, home: Path, base: Path, log: Path, *, kills: int, span: float, rng: random.Random,

@@ -3,8 +3,9 @@
 One forward at a time with all cores leaves them idle whenever the forward is not in a large matrix
 product: Python between the layers, small element-wise ops that do not parallelise, softmax and
 LayerNorm over short rows. Two batches at once, each with half the threads, fill those gaps with the
-other batch's work (PyTorch releases the GIL inside its ops). Measured on 2 cores, MiniLM-L6 over
-XNLI: 1.1-1.2x against one batch at a time with 2 threads, the same logits (BENCHMARKS.md, §1). Each
+other batch's work (PyTorch releases the GIL inside its ops). Measured on 2 cores against one batch
+at a time with 2 threads: MiniLM-L6 over XNLI 1.08-1.10x, mpnet-base 1.04x (its forward is nearly all
+large matrix products), identical labels (BENCHMARKS.md, §1). Each
 batch is still computed whole, so the batches, and the outputs up to float rounding, do not depend on
 how many run at once.
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from xbench.errors import UserError
 
-DEFAULT_WORKERS = 2  # measured on 2 cores; more workers multiply activation memory for little gain
+DEFAULT_WORKERS = 2  # what was measured (2 cores); each further worker holds another batch's activations
 
 
 def plan_workers(intra_op_threads: int, setting: str | None = None) -> tuple[int, int]:
