@@ -122,21 +122,16 @@ def forward_fixed(model, cell, device, precision):
 def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | None = None):
     """xbench's engine over the cell's features; ``cpu_workers`` sets XBENCH_CPU_WORKERS for the call
     (None: the engine's default)."""
+    from unittest import mock
+
     import numpy as np
 
     from xbench.engine.inference import run_batches
 
-    before = os.environ.get("XBENCH_CPU_WORKERS")
-    if cpu_workers is not None:
-        os.environ["XBENCH_CPU_WORKERS"] = cpu_workers
-    try:
+    setting = {} if cpu_workers is None else {"XBENCH_CPU_WORKERS": cpu_workers}
+    with mock.patch.dict(os.environ, setting):  # restored afterwards, whatever was set before
         out = run_batches(model, cell.features, task_type.collate, task_type.outputs, batch_size="auto",
                           device=device, precision=precision, progress=False)
-    finally:
-        if before is None:
-            os.environ.pop("XBENCH_CPU_WORKERS", None)
-        else:
-            os.environ["XBENCH_CPU_WORKERS"] = before
     return np.stack(out)
 
 
