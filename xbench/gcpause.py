@@ -7,6 +7,8 @@ collecting afterwards instead. Nested pauses and a collector the caller disabled
 
 ``freeze_startup``: once the model libraries are imported, their objects move to the permanent
 generation (see there).
+
+``skip_exit_collections``: at the end of a command, the same for what the command built (see there).
 """
 
 from __future__ import annotations
@@ -39,3 +41,11 @@ def freeze_startup() -> None:
     if not _frozen:
         _frozen = True
         gc.freeze()
+
+
+def skip_exit_collections() -> None:
+    """When a command has finished: freeze what is alive, so that the interpreter's shutdown does not
+    run its full collections over it (~0.13 s of a warm ``xbench tasks list`` at 5,000 specs, a quarter
+    of the process). The objects are still freed by reference counting as the modules are torn down,
+    and ``atexit``/``weakref.finalize`` cleanups still run; only cyclic garbage is left to the exit."""
+    gc.freeze()

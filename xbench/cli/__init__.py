@@ -120,7 +120,12 @@ def registry_for(ctx: click.Context):
 
 
 def main() -> None:
-    cli(prog_name="xbench")
+    from xbench.gcpause import skip_exit_collections
+
+    try:
+        cli(prog_name="xbench")
+    finally:  # click ends with sys.exit: this runs on the way out
+        skip_exit_collections()
 
 
 def _register() -> None:
