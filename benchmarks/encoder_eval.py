@@ -8,9 +8,12 @@ run alternately in one process, each repeat in a rotated order:
 
 - ``xbench_cold`` / ``xbench_warm``: the whole ``xbench eval`` command (start-up, model loading, data,
   tokenisation, forward, metrics, files) with an empty / a filled ``XBENCH_HOME`` (tokenisation cache);
-- ``xbench_engine``: xbench's engine alone in this process (``run_batches`` over the task type's features);
+- ``xbench_engine``: xbench's engine alone in this process (``run_batches`` over the task type's features,
+  with the model as the task type's ``inference_model`` runs it);
 - ``xbench_engine_one_batch``: the same with ``XBENCH_CPU_WORKERS=1`` (one batch at a time with all threads:
   what the engine did before it ran two CPU batches at once);
+- ``xbench_engine_whole_model``: the same with every layer computed for every position (what the engine
+  did before its last layer computed [CLS] alone, ``xbench.models.first_position``);
 - ``a_xtreme``: the official XTREME scripts' way: every batch padded to 128, batch 32, file order
   (forward over pre-tokenised tensors);
 - ``b_trainer``: Hugging Face ``Trainer.predict`` (batch 32, its default collator, file order);
@@ -119,9 +122,11 @@ def forward_fixed(model, cell, device, precision):
                           for b in cell.fixed_batches]).numpy()
 
 
-def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | None = None):
+def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | None = None,
+                  first_position: bool = True):
     """xbench's engine over the cell's features; ``cpu_workers`` sets XBENCH_CPU_WORKERS for the call
-    (None: the engine's default)."""
+    (None: the engine's default); ``first_position=False`` runs the whole model."""
+    import contextlib
     from unittest import mock
 
     import numpy as np
@@ -129,8 +134,9 @@ def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | 
     from xbench.engine.inference import run_batches
 
     setting = {} if cpu_workers is None else {"XBENCH_CPU_WORKERS": cpu_workers}
-    with mock.patch.dict(os.environ, setting):  # restored afterwards, whatever was set before
-        out = run_batches(model, cell.features, task_type.collate, task_type.outputs, batch_size="auto",
+    as_run = task_type.inference_model(model, cell.features) if first_position else contextlib.nullcontext(model)
+    with mock.patch.dict(os.environ, setting), as_run as run_model:  # the setting restored afterwards
+        out = run_batches(run_model, cell.features, task_type.collate, task_type.outputs, batch_size="auto",
                           device=device, precision=precision, progress=False)
     return np.stack(out)
 
@@ -202,10 +208,10 @@ def measure(name: str, args, rec: Recorder) -> None:
                 return {"wall": wall, "cpu": cpu}
             return run
 
-        def engine(cpu_workers=None):
+        def engine(cpu_workers=None, first_position=True):
             def run():
-                wall, cpu, outs = timed(lambda: [engine_logits(model, c, task_type, device, precision, cpu_workers)
-                                                 for c in cells])
+                wall, cpu, outs = timed(lambda: [engine_logits(model, c, task_type, device, precision, cpu_workers,
+                                                               first_position) for c in cells])
                 for c, got in zip(cells, outs):
                     diff = float(np.abs(got - reference[c.lang]).max())
                     checks["max_abs_logit_diff"] = max(checks["max_abs_logit_diff"], diff)
@@ -227,6 +233,7 @@ def measure(name: str, args, rec: Recorder) -> None:
 
         variants = {"xbench_cold": e2e(True), "xbench_warm": e2e(False), "xbench_engine": engine(),
                     "xbench_engine_one_batch": engine("1"),  # one batch at a time: the engine before cpu_workers
+                    "xbench_engine_whole_model": engine(first_position=False),  # before first_position
                     "a_xtreme": summed(lambda c: forward_fixed(model, c, device, precision)),
                     "b_trainer": summed(lambda c: trainer_predict(model, c, tokenizer, work, device, precision)),
                     "c_eager": summed(lambda c: forward_sorted(model, c, device, precision))}
@@ -244,6 +251,7 @@ def measure(name: str, args, rec: Recorder) -> None:
         ratios.update(xbench_warm_vs_b=medians["b_trainer"] / medians["xbench_warm"],
                       xbench_engine_vs_b=medians["b_trainer"] / medians["xbench_engine"],
                       xbench_engine_vs_one_batch=medians["xbench_engine_one_batch"] / medians["xbench_engine"],
+                      xbench_engine_vs_whole_model=medians["xbench_engine_whole_model"] / medians["xbench_engine"],
                       xbench_warm_vs_a=medians["a_xtreme"] / medians["xbench_warm"])
         rec.write("encoder_eval", model=name, device=str(device), precision=precision,
                   allocator="in-process variants: glibc default; xbench eval: its CPU allocator tuning",

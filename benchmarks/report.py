@@ -161,6 +161,7 @@ def section_encoder(lines) -> list[str]:
         names = {"xbench_cold": "xbench eval, end to end, cache cold", "xbench_warm": "xbench eval, end to end, cache warm",
                  "xbench_engine": "xbench engine alone (run_batches)",
                  "xbench_engine_one_batch": "xbench engine alone, one batch at a time (XBENCH_CPU_WORKERS=1)",
+                 "xbench_engine_whole_model": "xbench engine alone, every layer for every position (no [CLS]-only last layer)",
                  "a_xtreme": "(a) XTREME way: pad 128, batch 32, file order",
                  "b_trainer": "(b) HF Trainer.predict", "c_eager": "(c) eager ideal: forward, sorted, dynamic padding, batch 32",
                  "d_compiled": "(d) torch.compile'd forward (as c)",
@@ -173,7 +174,9 @@ def section_encoder(lines) -> list[str]:
                 f"{met(l['goals'].get('xbench_warm_vs_c >= 1.3'))}; ≥ (b): {ratio(r.get('xbench_warm_vs_b'))} — "
                 f"{met(l['goals'].get('xbench_warm_vs_b >= 1.0'))}. Engine alone vs (c): {ratio(r.get('xbench_engine_vs_c'))}"
                 + (f"; two CPU batches at once vs one at a time: {ratio(r['xbench_engine_vs_one_batch'])}"
-                   if "xbench_engine_vs_one_batch" in r else "") + ". "
+                   if "xbench_engine_vs_one_batch" in r else "")
+                + (f"; last layer for [CLS] alone vs the whole model: {ratio(r['xbench_engine_vs_whole_model'])}"
+                   if "xbench_engine_vs_whole_model" in r else "") + ". "
                 f"Checks: max |Δlogit| engine vs (c) = {c['max_abs_logit_diff']:.2e}; labels identical: engine "
                 f"{c['engine_labels_identical']}, `xbench eval` items file {c['eval_labels_identical']}."
                 + (f" torch.compile first call: {c['compile_first_call_s']:.1f} s." if "compile_first_call_s" in c else ""),

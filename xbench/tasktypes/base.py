@@ -9,6 +9,7 @@ official submission file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +210,7 @@ class TaskType:
 
     # ---- running ----------------------------------------------------------------------------------
     needs_training = True  # False for zero-shot types (retrieval) that use the encoder as it is
+    reads_first_position = False  # True: the head reads position 0 ([CLS]) alone (see inference_model)
 
     def evaluate(self, model, examples: list[dict], engine, cell=None) -> "CellOutput":
         """Everything the engine records for one cell: predictions and references (aligned, as the
@@ -229,10 +231,22 @@ class TaskType:
         from xbench.engine.inference import run_batches
 
         features = self.encode(examples) if features is None else features
-        outputs = run_batches(model, features, self.collate, self.outputs, batch_size=engine.batch_size,
-                              device=engine.device, precision=engine.precision, desc=engine.desc,
-                              progress=engine.progress)
+        with self.inference_model(model, features) as run_model:
+            outputs = run_batches(run_model, features, self.collate, self.outputs, batch_size=engine.batch_size,
+                                  device=engine.device, precision=engine.precision, desc=engine.desc,
+                                  progress=engine.progress)
         return self.decode(examples, features, outputs), self.summaries(examples, features, outputs)
+
+    def inference_model(self, model, features: list[dict]):
+        """A context giving the model as evaluation runs it. With ``reads_first_position`` (the head
+        reads the final hidden state at position 0 alone), the last encoder layer computes that
+        position only, where a probe on two of ``features`` shows the same logits
+        (``xbench.models.first_position``); otherwise the model as it is."""
+        if not self.reads_first_position or not features:
+            return contextlib.nullcontext(model)
+        from xbench.models.first_position import PROBE_ITEMS, first_position_only
+
+        return first_position_only(model, self.collate(features[:PROBE_ITEMS]))
 
     def summaries(self, examples: list[dict], features: list[dict], outputs: list) -> list:
         """Per-item scores kept in the items file (default: the example's first feature's logits)."""

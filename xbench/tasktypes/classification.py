@@ -14,6 +14,7 @@ from xbench.tasktypes.base import TaskType
 
 class SequenceClassification(TaskType):
     auto_model = "AutoModelForSequenceClassification"
+    reads_first_position = True  # the head reads [CLS]/<s> alone (pooler or first-token head)
 
     # ---- canonical data ---------------------------------------------------------------------------
     canonical_columns = ("id", "text_a", "text_b", "label")

@@ -24,6 +24,7 @@ from xbench.tasktypes.base import TaskType
 
 class MultipleChoice(TaskType):
     auto_model = "AutoModelForMultipleChoice"
+    reads_first_position = True  # the head reads [CLS]/<s> alone (pooler or first-token head)
 
     # ---- canonical data ---------------------------------------------------------------------------
     canonical_columns = ("id", "context", "question", "choices", "label")
