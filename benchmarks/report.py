@@ -3,8 +3,8 @@
     python -m benchmarks.report [FILE.jsonl ...]   # default: the newest benchmarks/results/*.jsonl
 
 Every number in BENCHMARKS.md comes from the given files; a measure without a line there is shown as
-"not yet measured". The notes on what limits a goal (``NOTES``) cite the profiles kept in
-benchmarks/profiles/.
+"not yet measured". The prose (what limits a missed goal, what changed between two runs) is in
+benchmarks/report_text.yaml; its notes cite the profiles kept in benchmarks/profiles/.
 """
 
 from __future__ import annotations
@@ -21,61 +21,17 @@ from benchmarks.common import REPO
 RESULTS = REPO / "benchmarks" / "results"
 NOT_YET = "not yet measured"
 
-NOTES = {
-    "encoder_eval": (
-        "What limits it end to end: a whole `xbench eval` process pays a fixed cost that (c), timed inside an "
-        "already-loaded process, does not: Python and the libraries' imports, then tokenizer and model loading — "
-        "6–8 s on this machine (the rows above: end to end minus the cells' own seconds). The imports are the "
-        "libraries' own (profile: `benchmarks/profiles/eval_library_imports.txt`, `python -X importtime`): torch "
-        "1.8 s, transformers 1.0 s, datasets 0.7 s, and BERT's model module 2.9 s, in which transformers' "
-        "weight-loading code imports `torch.distributed.tensor` (0.8 s) and `torch._dynamo` (0.7 s), its "
-        "object-detection loss imports `scipy.optimize` whenever scipy is installed (0.6 s), and its accelerate "
-        "integration imports accelerate (0.5 s); the end-to-end profile of one warm run is "
-        "`benchmarks/profiles/xnli_eval_end_to_end_warm.txt`. At the quick size (c) takes ~6 s, so no forward, "
-        "however fast, gives 1.3× end to end; the larger the evaluation, the closer the end-to-end ratio comes "
-        "to the cells' ratio (the all-2,490-pairs run). What the engine does against (c): on a multi-core CPU it "
-        "runs two batches at once with half the threads each (xbench/engine/cpu_workers.py): one batch's Python "
-        "and small element-wise ops overlap the other's matrix products. Side by side in the same run, one "
-        "batch at a time vs two: MiniLM 1.08× (900 pairs) and 1.10× (2,490 pairs), with identical labels; "
-        "mpnet-base, whose forward is almost all large matrix products, 1.04×. What limits the forward itself "
-        "(profile: `benchmarks/profiles/xnli_de_minilm_forward.txt`, torch.profiler over 300 XNLI-de pairs, "
-        "batches of 32, one thread): the forward is 70 % `aten::addmm` (the linear layers' matrix products: "
-        "~21 MFLOP per token, 406 GFLOP for those pairs, done at 85–150 GFLOP/s per core depending on the load), "
-        "13 % SDPA attention (the model already loads with `attn_implementation=sdpa`), 7 % copies, 5 % GELU, "
-        "5 % add/LayerNorm. On full XNLI dev, length-sorted batches of 32 pad only ~1 % of tokens, and every "
-        "premise-hypothesis pair is distinct, so neither token-budget batches nor encoding each distinct input "
-        "once can remove work here (both are in the engine and help elsewhere: short inputs get up to 512 items "
-        "per batch; repeated inputs run once). `torch.compile(dynamic=True)` cut the forward's CPU time by ~5 % "
-        "(~10 % with inductor freezing) for 12–15 s of compilation: not worth it for a cell, so it is not on by "
-        "default (`--compile` measures it). Beating (c) by 1.3× in the forward would need less arithmetic: e.g. "
-        "computing only the [CLS] position in the last layer (~12 % of the GEMMs, model-specific) or int8 "
-        "weights (changes logits by far more than 1e-4)."),
-    "demo": (
-        "What limits it: most of the job is fine-tuning (3 epochs over 5,000 PAN-X and 5,000 UD sentences, plus "
-        "COPA), which already runs faster than Hugging Face `Trainer` (§2) with length-grouped batches; "
-        "evaluation is a few minutes of forward passes over ~30 cells of ≤ 1,000 items. The same job, same "
-        "table, took 7.8 min on the 2026-12-02 Intel Xeon and 10.5 min on the 2026-12-03 AMD EPYC "
-        "(benchmarks/demo/RESULTS.md): its wall time follows the machine's training speed (the Trainer row of "
-        "\"Before and after\"). Making it shorter here would mean weakening it (fewer steps or items), which the "
-        "goal rules out."),
-    "startup": (
-        "What limits `--help` (profile: `benchmarks/profiles/help_importtime_after.txt`, `python -X importtime -m "
-        "xbench --help`): Python's own start-up (`site`, with the `.pth` hooks of installed packages) and click; `xbench.cli` imports no numpy, torch or "
-        "analysis code (the earlier profile, `help_importtime.txt`, shows the numpy import that was removed). "
-        "A miss here is the machine's Python start-up."),
-    "spec_index": (
-        "What limits the 5,000-spec listing (profile: `benchmarks/profiles/tasks_list_5000_warm_20261203.txt`, "
-        "pyinstrument of one warm run, 1.1 s under the profiler): no single part. Checking the index cache (a "
-        "stat of every spec file, 0.06 s) and decoding it (0.05 s), building the 5,024 spec objects (0.10 s), "
-        "the registry's entry points (0.06 s), imports (~0.15 s), selecting (0.09 s) and the JSON output "
-        "(0.07 s without the profiler). The same code listed them in 0.30 s on the 2-core AMD EPYC of "
-        "2026-12-03 (`benchmarks/results/quick-20261203.jsonl`, its second suite line); on this machine two "
-        "suite runs gave 0.41–0.67 s (process start-up and file-system calls are slower and vary more here)."),
-    "cache_speed": (
-        "What limits it (profile: `benchmarks/profiles/cache_second_run_after.txt`, pyinstrument of the second "
-        "run): reading the cached rows back (`as_rows`), the cache files' integrity checks and the canonical "
-        "examples cache of `load_split`; the first run's time is nearly all tokenisation."),
-}
+TEXT = REPO / "benchmarks" / "report_text.yaml"  # the prose: notes on missed goals, what changed between runs
+
+
+def _text() -> dict:
+    import yaml
+
+    return yaml.safe_load(TEXT.read_text(encoding="utf-8"))
+
+
+_prose = _text()
+NOTES, CHANGES, UNTARGETED = _prose["notes"], _prose["changes"], _prose["untargeted"]
 
 
 def read(paths: list[Path]) -> list[dict]:
@@ -300,32 +256,6 @@ def prompted_row() -> tuple[str, str, str]:
     return shown, "≥ 1.5×", met(value >= 1.5 and same)
 
 
-UNTARGETED = "no change aimed at it: the machine, and start-up work shared with the rows below (gc, caches)"
-CHANGES = {  # what was changed between two suite runs, shown by --before with its profiles
-    "0": ("nothing in xbench: the same forward, timed the same way, on another machine; compare ratios, and read "
-          "absolute times (the demo's wall time) relative to this row"),
-    "0b": ("nothing in xbench: Hugging Face's own training loop, timed the same way; the README demo is mostly "
-           "fine-tuning, so its wall time follows this row more than the one above"),
-    "1": ("the engine's two CPU batches at once (row below) and the machine; end to end, the libraries' import "
-          "time is unchanged (§1)"),
-    "1b": ("as the row above"),
-    "1c": ("evaluation on a multi-core CPU runs two batches at once, half the threads each "
-           "(xbench/engine/cpu_workers.py); §1 times the engine with one batch at a time beside it in the same run"),
-    "2b": ("nothing that changes the demo's work (its evaluation, a small part of it, runs two CPU batches at once "
-           "now); the machine trains at another speed (the Trainer row)"),
-    "3": ("the benchmark's child processes keep their bytecode now (see the next row); `--help` itself imports "
-          "what it did before"),
-    "4": ("the spec index is read as a header of the fields listing needs (documents decoded only when a command "
-          "uses them), with the registry checks cached per plugin fingerprint, the garbage collector paused while "
-          "decoding, and a faster JSON encoder; profiles: `benchmarks/profiles/tasks_list_5000_warm.txt` (before), "
-          "`tasks_list_5000_warm_after.txt` (after). The earlier warm numbers were also inflated by the benchmark "
-          "itself: its child processes ran with PYTHONDONTWRITEBYTECODE, so every warm run compiled xbench again"),
-    "5": ("the data layer keeps each local cell's canonical examples keyed by content (files, layout plan, spec, "
-          "code; xbench/data/examples_cache.py), the tokenizer's identity is memoised per folder contents, parsed "
-          "layout manifests are kept, and the benchmark times data preparation only (task-type imports and the "
-          "features digest moved out); profiles: `benchmarks/profiles/cache_second_run.txt` (before), "
-          "`cache_second_run_after.txt` (after)"),
-}
 
 
 def key_values(lines) -> dict[str, tuple[str, float | None, str]]:

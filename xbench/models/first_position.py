@@ -4,8 +4,8 @@ A sequence-classification or multiple-choice head of the BERT family (BERT, Mini
 CamemBERT, ELECTRA) reads the final hidden state at position 0 alone. In the last layer every other
 position only feeds outputs nobody reads: its keys and values are needed (position 0 attends to
 them), its queries, attention output, feed-forward block and layer norms are not. ``first_position_only``
-runs that layer for position 0 alone (~10/12 of one layer's matrix products saved: 1.14x on MiniLM's
-6 layers, measured in BENCHMARKS.md §1), with the layer's own modules and the model's own attention
+runs that layer for position 0 alone (~10/12 of one layer's matrix products saved: 1.11-1.16x on
+MiniLM's 6 layers, BENCHMARKS.md §1), with the layer's own modules and the model's own attention
 function, so the logits are the full forward's up to float rounding.
 
 Nothing is assumed from a class name: a model is run this way only when its last layer has the BERT
