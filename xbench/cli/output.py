@@ -124,8 +124,8 @@ def render(rows: list[dict], columns: list[str], fmt: str, wrap: dict[str, int] 
 
 def _plain_simple_table(table: list[list[str]], headers: list[str]) -> str | None:
     """tabulate's ``simple`` format, text columns, for tables of plain ASCII cells (no escape codes,
-    no whitespace at a line's ends, single-line headers, no all-empty row): 10x faster at 5,000 rows, where tabulate
-    measured every line's display width and column type. None for anything else (tabulate does it)."""
+    no whitespace at a line's ends, single-line headers, no all-empty row): at 5,000 rows tabulate spent
+    ~0.4 s measuring every line's display width and column type. None for anything else (tabulate)."""
     if not table or not all(h.isascii() and h.isprintable() and h == h.strip() for h in headers):
         return None
     if not all(any(row) for row in table):  # tabulate drops some all-empty rows: leave those to it
