@@ -64,6 +64,24 @@ def test_multiple_choice_heads_too():
     assert full.shape == (4, 2) and torch.allclose(full, pruned, atol=1e-6, rtol=0)
 
 
+def test_eval_mode_reaches_the_layer_behind_the_stand_in():
+    # the training loop's per-epoch selection evaluates a model it left in training mode: the
+    # engine's model.eval() must switch off the last layer's dropouts too, or its scores are noise
+    model, inputs = model_of("Bert", "SequenceClassification"), batch()
+    original = last(model)
+    with torch.inference_mode():
+        full = model(**inputs).logits
+        model.train()
+        with first_position_only(model, inputs):
+            model.eval()
+            assert isinstance(last(model), FirstPositionLayer)
+            assert not any(m.training for m in original.modules())
+            first, again = model(**inputs).logits, model(**inputs).logits
+    assert torch.equal(first, again) and torch.allclose(full, first, atol=1e-6, rtol=0)
+    model.train()
+    assert all(m.training for m in original.modules())  # put back, and reached as usual
+
+
 def test_the_layer_is_put_back_also_after_an_error():
     model, inputs = model_of("Bert", "SequenceClassification"), batch()
     original = model.bert.encoder.layer[-1]

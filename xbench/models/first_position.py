@@ -53,6 +53,13 @@ class FirstPositionLayer(torch.nn.Module):
     def __init__(self, layer):
         super().__init__()
         self.__dict__["layer"] = layer  # not a submodule: the weights stay the layer's own, listed once
+        self.training = layer.training
+
+    def train(self, mode: bool = True):
+        # the layer is no submodule, so model.eval() would not reach its dropouts: pass the mode on
+        super().train(mode)
+        self.layer.train(mode)
+        return self
 
     def forward(self, hidden_states, attention_mask=None, *args, **kwargs):
         from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
@@ -70,7 +77,8 @@ class FirstPositionLayer(torch.nn.Module):
             attention_mask = attention_mask[:, :, :1]  # the rows of the queries kept
         eager = getattr(sys.modules[type(att).__module__], "eager_attention_forward")
         attend = ALL_ATTENTION_FUNCTIONS.get_interface(att.config._attn_implementation, eager)
-        context, _ = attend(att, query, key, value, attention_mask, dropout=0.0, scaling=att.scaling)
+        dropout = getattr(getattr(att, "dropout", None), "p", 0.0) if att.training else 0.0  # as the layer's own
+        context, _ = attend(att, query, key, value, attention_mask, dropout=dropout, scaling=att.scaling)
         attention_output = layer.attention.output(context.reshape(batch, 1, -1), first)
         return layer.feed_forward_chunk(attention_output)
 
