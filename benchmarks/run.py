@@ -41,6 +41,8 @@ STEPS = {
                       "ar,bg,de,el,en,es,fr,hi,ru,sw,th,tr,ur,vi,zh"]),
     "finetune_speed": ("2", "benchmarks.finetune_speed", ["--examples", "640", "--repeats", "3"],
                        ["--examples", "3200", "--repeats", "3"]),
+    "optimizer_step": ("2", "benchmarks.optimizer_step", ["--steps", "20", "--repeats", "3"],
+                       ["--steps", "20", "--repeats", "5"]),
     "retrieval_mining": ("6", "benchmarks/retrieval/bench_mining.py", ["--sizes", "10000", "--repeats", "3"],
                          ["--sizes", "10000", "50000", "200000", "--repeats", "3"]),
     "tatoeba": ("6", "benchmarks.tatoeba", ["--languages", "de,fr,es,it,nl,pt", "--limit", "300", "--repeats", "3"],

@@ -34,6 +34,13 @@ def test_prompted_needs_its_model_and_unknown_steps_are_refused():
     assert "benchmarks.prompted.speed --model /m" in ok
 
 
+def test_encoder_eval_refuses_a_variant_subset_without_its_reference():
+    for bad in ("a_xtreme,b_trainer", "c_eager,nope"):
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.encoder_eval", "--variants", bad], cwd=REPO,
+                              capture_output=True, text=True)
+        assert proc.returncode == 2 and "with c_eager among them" in proc.stderr
+
+
 def test_alternate_rotates_the_order_and_records_the_load():
     calls = []
     runs = alternate({"a": lambda: calls.append("a") or 1.0, "b": lambda: calls.append("b") or {"wall": 2.0, "x": 1},

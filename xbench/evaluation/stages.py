@@ -29,7 +29,9 @@ from xbench.evaluation.features import encode_cached
 from xbench.evaluation.models import save_checkpoint, split_held_out
 from xbench.locks import file_lock
 
-LOOP_VERSION = 1  # bump when the fine-tuning loop changes what it produces from the same inputs
+# bump when the fine-tuning loop changes what it produces from the same inputs. 2: fused AdamW (other
+# rounding), and per-epoch selection no longer scored with the last layer's dropout on
+LOOP_VERSION = 2
 
 
 class NoTrainingData(Exception):

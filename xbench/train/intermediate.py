@@ -28,7 +28,7 @@ from xbench.locks import file_lock
 from xbench.paths import write_atomic
 
 MANIFEST = "manifest.json"
-LOOP_VERSION = 1
+LOOP_VERSION = 2  # bump when multi-task training changes what it produces; 2: fused AdamW (other rounding)
 ADDRESS = re.compile(r"^(?P<task>[a-z][a-z0-9_]*)(?::(?P<split>[a-z_]+))?(?::(?P<lang>[a-z]{2,3}))?$")
 
 

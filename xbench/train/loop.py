@@ -30,6 +30,7 @@ import numpy as np
 from xbench.engine.batching import train_batches
 from xbench.engine.device import autocast
 from xbench.paths import restore_replaced, write_atomic
+from xbench.train.optimizer import adamw
 from xbench.train.recipe import Recipe
 from xbench.train.scaling import LossScaling
 
@@ -214,15 +215,10 @@ def finetune(model, task_type, features: list[dict], *, recipe: Recipe, seed: in
     n_epochs = max(1, math.ceil(recipe.epochs))
     total_steps = max(1, round(steps_per_epoch * recipe.epochs))
     warmup = recipe.warmup_steps or int(recipe.warmup_ratio * total_steps)
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
 
     def build():
-        groups = [
-            {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-             "weight_decay": recipe.weight_decay},
-            {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
-        ]
-        optimizer = torch.optim.AdamW(groups, lr=recipe.learning_rate)
+        optimizer = adamw(model.named_parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay,
+                          device=device)
         return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
 
     optimizer, scheduler = build()

@@ -24,6 +24,7 @@ from pathlib import Path
 from xbench.engine.batching import train_batches
 from xbench.engine.device import autocast
 from xbench.train.loop import check_rng_state, check_same_shapes, load_state, rng_state, save_state, set_rng_state
+from xbench.train.optimizer import adamw
 from xbench.train.recipe import Recipe
 from xbench.train.scaling import LossScaling
 
@@ -102,13 +103,10 @@ def train_multitask(models: dict[str, object], streams: dict[str, TaskStream], s
             if id(p) not in seen:
                 seen.add(id(p))
                 params.append((name, p))
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     warmup = recipe.warmup_steps or int(recipe.warmup_ratio * steps)
 
     def build():
-        optimizer = torch.optim.AdamW([
-            {"params": [p for n, p in params if not n.endswith(no_decay)], "weight_decay": recipe.weight_decay},
-            {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0}], lr=recipe.learning_rate)
+        optimizer = adamw(params, lr=recipe.learning_rate, weight_decay=recipe.weight_decay, device=device)
         return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, steps)
 
     optimizer, scheduler = build()
