@@ -1,6 +1,6 @@
 """The benchmark suite: every measure of BENCHMARKS.md, one command.
 
-    python -m benchmarks.run --quick              # ~10 minutes on an idle 2-core machine
+    python -m benchmarks.run --quick              # ~8 minutes on an idle 2-core machine
     python -m benchmarks.run                      # the full sizes (much longer; mpnet-base if installed)
     python -m benchmarks.run --quick --dry-run    # the plan: each step's exact command
     python -m benchmarks.run --only encoder_eval,cache_speed
@@ -70,7 +70,7 @@ def step_command(name: str, quick: bool, args, out: Path) -> list[str]:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="the small sizes (~10 min on an idle 2-core machine)")
+    ap.add_argument("--quick", action="store_true", help="the small sizes (~8 min on an idle 2-core machine)")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and exit")
     ap.add_argument("--only", help=f"comma-separated steps: {', '.join(STEPS)}")
     ap.add_argument("--prompted", action="store_true", help="also run measure 3 (benchmarks/prompted/speed.py)")
