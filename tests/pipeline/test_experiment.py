@@ -108,21 +108,33 @@ def _run_proc(exp, root, out, home, delay=None):
                             stderr=subprocess.PIPE, text=True)
 
 
+def _finished_steps(out: Path) -> int:
+    """Phase-2 checkpoints, phase-3 models and cells the run has completed so far."""
+    return sum(len(list(out.glob(p))) for p in
+               ("intermediate/*/manifest.json", "*/*/seed-*/models/*/done.json", "*/*/seed-*/cells/*/*.json"))
+
+
 def test_sigkill_at_several_points_then_rerun_equals_an_uninterrupted_run(tiny_model, pipeline_root, tmp_path):
     exp = experiment(tmp_path, tiny_model)
     clean = _run_proc(exp, pipeline_root, tmp_path / "clean", tmp_path / "home-clean")
     assert clean.wait(timeout=600) == 0, clean.stderr.read()
+    assert _finished_steps(tmp_path / "clean") == 4 + 6 + 12
     rng = random.Random(7)
     killed_out, home = tmp_path / "killed", tmp_path / "home-killed"
     kills = 0
     for _ in range(4):
+        # Kill on progress, not on the clock (a fixed delay lets a fast machine finish first):
+        # 1-2 steps further than the last run got, then somewhere inside the step after.
+        target = _finished_steps(killed_out) + rng.randint(1, 2)
         proc = _run_proc(exp, pipeline_root, killed_out, home, delay=0.02)
-        time.sleep(rng.uniform(3.0, 9.0))
+        while proc.poll() is None and _finished_steps(killed_out) < target:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.3))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-    assert kills >= 3
+    assert kills == 4 and _finished_steps(killed_out) < 4 + 6 + 12
     final = _run_proc(exp, pipeline_root, killed_out, home)
     _, err = final.communicate(timeout=600)
     assert final.returncode == 0, err
