@@ -14,6 +14,8 @@ run alternately in one process, each repeat in a rotated order:
   what the engine did before it ran two CPU batches at once);
 - ``xbench_engine_whole_model``: the same with every layer computed for every position (what the engine
   did before its last layer computed [CLS] alone, ``xbench.models.first_position``);
+- ``xbench_engine_plain_linear``: the same with ``XBENCH_PACKED_LINEAR=0`` (plain ``nn.Linear``: what the
+  engine did before its CPU linear layers ran oneDNN-packed, ``xbench.models.packed_linear``);
 - ``a_xtreme``: the official XTREME scripts' way: every batch padded to 128, batch 32, file order
   (forward over pre-tokenised tensors);
 - ``b_trainer``: Hugging Face ``Trainer.predict`` (batch 32, its default collator, file order);
@@ -41,7 +43,7 @@ BATCH = 32
 
 
 VARIANTS = ("xbench_cold", "xbench_warm", "xbench_engine", "xbench_engine_one_batch", "xbench_engine_whole_model",
-            "a_xtreme", "b_trainer", "c_eager")  # what ``measure`` times (``--variants`` picks a subset)
+            "xbench_engine_plain_linear", "a_xtreme", "b_trainer", "c_eager")  # what ``measure`` times (``--variants`` picks a subset)
 
 
 def model_path(name: str) -> str | None:
@@ -126,10 +128,11 @@ def forward_fixed(model, cell, device, precision):
                           for b in cell.fixed_batches]).numpy()
 
 
-def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | None = None,
+def engine_logits(model, cell, task_type, device, precision, setting: dict | None = None,
                   first_position: bool = True):
-    """xbench's engine over the cell's features; ``cpu_workers`` sets XBENCH_CPU_WORKERS for the call
-    (None: the engine's default); ``first_position=False`` runs the whole model."""
+    """xbench's engine over the cell's features; ``setting``: environment variables for the call
+    (XBENCH_CPU_WORKERS, XBENCH_PACKED_LINEAR; None: the engine's defaults); ``first_position=False``
+    runs the whole model."""
     import contextlib
     from unittest import mock
 
@@ -137,9 +140,8 @@ def engine_logits(model, cell, task_type, device, precision, cpu_workers: str | 
 
     from xbench.engine.inference import run_batches
 
-    setting = {} if cpu_workers is None else {"XBENCH_CPU_WORKERS": cpu_workers}
     as_run = task_type.inference_model(model, cell.features) if first_position else contextlib.nullcontext(model)
-    with mock.patch.dict(os.environ, setting), as_run as run_model:  # the setting restored afterwards
+    with mock.patch.dict(os.environ, setting or {}), as_run as run_model:  # the setting restored afterwards
         out = run_batches(run_model, cell.features, task_type.collate, task_type.outputs, batch_size="auto",
                           device=device, precision=precision, progress=False)
     return np.stack(out)
@@ -212,9 +214,9 @@ def measure(name: str, args, rec: Recorder) -> None:
                 return {"wall": wall, "cpu": cpu}
             return run
 
-        def engine(cpu_workers=None, first_position=True):
+        def engine(setting=None, first_position=True):
             def run():
-                wall, cpu, outs = timed(lambda: [engine_logits(model, c, task_type, device, precision, cpu_workers,
+                wall, cpu, outs = timed(lambda: [engine_logits(model, c, task_type, device, precision, setting,
                                                                first_position) for c in cells])
                 for c, got in zip(cells, outs):
                     diff = float(np.abs(got - reference[c.lang]).max())
@@ -236,8 +238,9 @@ def measure(name: str, args, rec: Recorder) -> None:
             return run
 
         variants = {"xbench_cold": e2e(True), "xbench_warm": e2e(False), "xbench_engine": engine(),
-                    "xbench_engine_one_batch": engine("1"),  # one batch at a time: the engine before cpu_workers
+                    "xbench_engine_one_batch": engine({"XBENCH_CPU_WORKERS": "1"}),  # one batch at a time: the engine before cpu_workers
                     "xbench_engine_whole_model": engine(first_position=False),  # before first_position
+                    "xbench_engine_plain_linear": engine({"XBENCH_PACKED_LINEAR": "0"}),  # before packed_linear
                     "a_xtreme": summed(lambda c: forward_fixed(model, c, device, precision)),
                     "b_trainer": summed(lambda c: trainer_predict(model, c, tokenizer, work, device, precision)),
                     "c_eager": summed(lambda c: forward_sorted(model, c, device, precision))}
@@ -262,6 +265,7 @@ def measure(name: str, args, rec: Recorder) -> None:
         pairs = {"xbench_warm_vs_b": ("b_trainer", "xbench_warm"), "xbench_engine_vs_b": ("b_trainer", "xbench_engine"),
                  "xbench_engine_vs_one_batch": ("xbench_engine_one_batch", "xbench_engine"),
                  "xbench_engine_vs_whole_model": ("xbench_engine_whole_model", "xbench_engine"),
+                 "xbench_engine_vs_plain_linear": ("xbench_engine_plain_linear", "xbench_engine"),
                  "xbench_warm_vs_a": ("a_xtreme", "xbench_warm")}
         ratios.update({k: medians[slow] / medians[fast] for k, (slow, fast) in pairs.items()
                        if slow in medians and fast in medians})

@@ -122,6 +122,7 @@ def section_encoder(lines) -> list[str]:
                  "xbench_engine": "xbench engine alone (run_batches)",
                  "xbench_engine_one_batch": "xbench engine alone, one batch at a time (XBENCH_CPU_WORKERS=1)",
                  "xbench_engine_whole_model": "xbench engine alone, every layer for every position (no [CLS]-only last layer)",
+                 "xbench_engine_plain_linear": "xbench engine alone, plain nn.Linear (XBENCH_PACKED_LINEAR=0)",
                  "a_xtreme": "(a) XTREME way: pad 128, batch 32, file order",
                  "b_trainer": "(b) HF Trainer.predict", "c_eager": "(c) eager ideal: forward, sorted, dynamic padding, batch 32",
                  "d_compiled": "(d) torch.compile'd forward (as c)",
@@ -136,7 +137,9 @@ def section_encoder(lines) -> list[str]:
                 + (f"; two CPU batches at once vs one at a time: {ratio(r['xbench_engine_vs_one_batch'])}"
                    if "xbench_engine_vs_one_batch" in r else "")
                 + (f"; last layer for [CLS] alone vs the whole model: {ratio(r['xbench_engine_vs_whole_model'])}"
-                   if "xbench_engine_vs_whole_model" in r else "") + ". "
+                   if "xbench_engine_vs_whole_model" in r else "")
+                + (f"; oneDNN-packed linear layers vs plain nn.Linear: {ratio(r['xbench_engine_vs_plain_linear'])}"
+                   if "xbench_engine_vs_plain_linear" in r else "") + ". "
                 f"Checks: max |Δlogit| engine vs (c) = {checked(c['max_abs_logit_diff'], '.2e')}; labels identical: engine "
                 f"{checked(c['engine_labels_identical'])}, `xbench eval` items file {checked(c['eval_labels_identical'])}."
                 + (f" torch.compile first call: {c['compile_first_call_s']:.1f} s." if "compile_first_call_s" in c else ""),

@@ -5,7 +5,8 @@ their output shared. The distinct ones are sorted by length (longest first) and 
 ``batch_size="auto"`` cuts the sorted order by a budget of padded tokens (``batching.token_batches``:
 large batches for short inputs, little padding); on GPUs the budget starts large and a batch that
 runs out of memory is split in half and retried. A fixed ``batch_size=N`` gives batches of N items.
-On a multi-core CPU, two batches run at once with half the threads each (``cpu_workers``).
+On a multi-core CPU, two batches run at once with half the threads each (``cpu_workers``), and in fp32
+the linear layers run with oneDNN-packed weights (``xbench.models.packed_linear``).
 When ``torch.distributed`` is initialised (``accelerate launch -m xbench eval …`` or torchrun), each
 rank takes every world_size-th feature of the sorted order; the outputs are gathered and put back in
 feature order on every rank, so results do not depend on the number of processes.
@@ -13,6 +14,7 @@ feature order on every rank, so results do not depend on the number of processes
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from tqdm.auto import tqdm
@@ -57,14 +59,26 @@ def run_batches(model, features: list[dict], collate: Callable, to_outputs: Call
             return to_outputs(model(**batch), batch)
 
     workers, threads_each = workers_for_this_process() if device.type == "cpu" else (1, 0)
-    if workers > 1 and len(plan) > 1:
-        results = run_concurrently(plan, compute, workers=workers, threads_each=threads_each, on_done=bar.update)
-    else:
-        results = run_in_turn(plan, compute, batch_size, on_done=bar.update)
+    with cpu_fp32_kernels(model, device, precision):
+        if workers > 1 and len(plan) > 1:
+            results = run_concurrently(plan, compute, workers=workers, threads_each=threads_each,
+                                       on_done=bar.update)
+        else:
+            results = run_in_turn(plan, compute, batch_size, on_done=bar.update)
     bar.close()
     if world > 1:
         results = gather(results)
     return [results[copies[i]] for i in range(len(features))]
+
+
+def cpu_fp32_kernels(model, device, precision: str):
+    """On CPU in fp32, the model with oneDNN-packed linear layers (``xbench.models.packed_linear``);
+    elsewhere the model as it is."""
+    if device.type != "cpu" or precision != "fp32":
+        return contextlib.nullcontext(model)
+    from xbench.models.packed_linear import packed_linears
+
+    return packed_linears(model)
 
 
 def run_in_turn(plan: list[list[int]], compute: Callable, batch_size, *, on_done: Callable) -> dict:

@@ -55,6 +55,11 @@ class FirstPositionLayer(torch.nn.Module):
         self.__dict__["layer"] = layer  # not a submodule: the weights stay the layer's own, listed once
         self.training = layer.training
 
+    @property
+    def stands_in_for(self):
+        """The layer computed with (not a submodule): for code that walks the modules it runs."""
+        return self.layer
+
     def train(self, mode: bool = True):
         # the layer is no submodule, so model.eval() would not reach its dropouts: pass the mode on
         super().train(mode)
